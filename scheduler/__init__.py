@@ -1,0 +1,21 @@
+"""scheduler: when exactly will each person of an outbound call campaign be called, and why then.
+
+A campaign spec (the JSON body of a campaign-create request) becomes a
+calendar of calling windows, a deterministic timeline of call attempts
+(``plan``), or a live engine that drives a real dialer by the same rules.
+"""
+
+from scheduler import outcomes
+from scheduler.spec import Campaign, Customer, DaySchedule
+from scheduler.tz import TZDATA_VERSION
+from scheduler.windows import Calendar, Window
+
+__all__ = [
+    "TZDATA_VERSION",
+    "Calendar",
+    "Campaign",
+    "Customer",
+    "DaySchedule",
+    "Window",
+    "outcomes",
+]

@@ -1,0 +1,355 @@
+"""The campaign spec: pydantic models of the campaign-create body, and their validation.
+
+The body is camelCase JSON (``startTime``, ``activeDays``, ...); the
+snake_case names are accepted too. A saved campaign from the API's response
+(with ``id``, ``status``, ``createdAt``, ...) validates as well, so it can be
+planned again. Fields the API may add later are kept, never rejected, and
+listed in ``Campaign.warnings``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from scheduler.tz import UnknownTimeZone, check_zone_key
+from scheduler.windows import DAY, Calendar, DayRule
+
+__all__ = [
+    "DEFAULT_RETRY_CONDITIONS",
+    "FAILURE_OUTCOMES",
+    "OUTCOMES",
+    "Campaign",
+    "Customer",
+    "DaySchedule",
+    "Outcome",
+    "RetryCondition",
+    "parse_clock",
+]
+
+RetryCondition = Literal[
+    "Rejected",
+    "Unreachable",
+    "Busy",
+    "No Answer",
+    "Network Error",
+    "Invalid",
+    "Timeout",
+    "Cancelled",
+    "Resource Unavailable",
+    "Service Unavailable",
+    "Protocol Error",
+    "Unspecified",
+    "voicemail",
+    "exceeded-max-duration",
+]
+FAILURE_OUTCOMES: tuple[str, ...] = RetryCondition.__args__  # type: ignore[attr-defined]
+#: Every outcome an attempt can end with: success, a failure category, or api_error.
+OUTCOMES: tuple[str, ...] = ("success", *FAILURE_OUTCOMES, "api_error")
+Outcome = str
+
+DEFAULT_RETRY_CONDITIONS: tuple[RetryCondition, ...] = (
+    "No Answer",
+    "Busy",
+    "Timeout",
+    "Unreachable",
+    "Network Error",
+    "Resource Unavailable",
+    "Service Unavailable",
+    "voicemail",
+)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+_CLOCK = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+
+def parse_clock(value: str, *, end: bool) -> int:
+    """Seconds after midnight of ``HH:MM`` or ``HH:MM:SS``; ``24:00`` only as an end."""
+    match = _CLOCK.match(value)
+    if match is None:
+        raise ValueError(f"time must be HH:MM or HH:MM:SS, got {value!r}")
+    hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
+    if hours == 24 and minutes == 0 and seconds == 0:
+        if not end:
+            raise ValueError(f"24:00 is allowed only as an end time, got start {value!r}")
+        return DAY
+    if hours > 23 or minutes > 59 or seconds > 59:
+        raise ValueError(
+            f"time out of range, got {value!r}: hours 00-23 (or 24:00 as an end), "
+            "minutes and seconds 00-59"
+        )
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _check_phone(value: str) -> str:
+    if not _E164.match(value):
+        raise ValueError(
+            f"phone number must be E.164: '+' then 8 to 15 digits, the first not 0 "
+            f"(such as '+14155559001'), got {value!r}"
+        )
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="allow",
+    )
+
+
+def _check_window(start: str | None, end: str | None) -> None:
+    if start is not None and end is not None and parse_clock(start, end=False) == parse_clock(
+        end, end=True
+    ):
+        raise ValueError(
+            f"start and end are both {start!r}: the window would be empty "
+            "(write 00:00-24:00 for all day)"
+        )
+
+
+class DaySchedule(_Model):
+    """The window of one weekday, overriding the campaign's ``startTime``/``endTime``.
+
+    A field left out falls back to the campaign's own.
+    """
+
+    start_time: str | None = None
+    end_time: str | None = None
+
+    @field_validator("start_time")
+    @classmethod
+    def _start(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_clock(value, end=False)
+        return value
+
+    @field_validator("end_time")
+    @classmethod
+    def _end(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            parse_clock(value, end=True)
+            _check_window(info.data.get("start_time"), value)
+        return value
+
+
+class Customer(_Model):
+    """One person to call, identified by phone number; ``properties`` travel along."""
+
+    phone_number: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("phone_number")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return _check_phone(value)
+
+
+_NonNegInt = Annotated[int, Field(strict=True, ge=0)]
+
+
+class Campaign(_Model):
+    """A campaign as the API's create body describes it (or as its response returns it).
+
+    >>> c = Campaign.model_validate({"name": "Q1", "timezone": "Europe/Prague",
+    ...                              "startTime": "09:00", "endTime": "17:00"})
+    >>> c.call_retries, c.max_concurrency, c.scheduling_mode
+    (0, 5, 'even')
+    """
+
+    name: str = Field(min_length=1)
+    assistant_id: str | None = None
+    assistant_name: str | None = None
+    description: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    timezone: str = "UTC"
+    active_days: tuple[Annotated[int, Field(strict=True)], ...] = (0, 1, 2, 3, 4, 5, 6)
+    day_schedules: dict[str, DaySchedule] = Field(default_factory=dict)
+    phone_number: str | None = None
+    call_retries: Annotated[int, Field(strict=True, ge=0, le=10)] = 0
+    retry_delay_seconds: Annotated[int, Field(strict=True, ge=0, le=86_400)] = 300
+    retry_delay_mode: Literal["fixed", "next_day"] = "fixed"
+    retry_conditions: tuple[RetryCondition, ...] = DEFAULT_RETRY_CONDITIONS
+    scheduling_mode: Literal["even", "asap"] = "even"
+    call_interval_seconds: _NonNegInt = 30
+    max_concurrency: Annotated[int, Field(strict=True, ge=1)] = 5
+    webhook_url: str | None = None
+    customers: tuple[Customer, ...] = ()
+    phone_list: tuple[str, ...] = ()
+    # Fields of a saved campaign (the API's response); carried, not used.
+    id: str | None = None
+    workspace_id: str | None = None
+    phone_number_id: str | None = None
+    status: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    call_ids: tuple[Any, ...] = ()
+    room_names: tuple[Any, ...] = ()
+    events: tuple[Any, ...] = ()
+    version: str | None = None
+
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
+    _calendar: Calendar | None = PrivateAttr(default=None)
+
+    @field_validator("start_time")
+    @classmethod
+    def _start_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_clock(value, end=False)
+        return value
+
+    @field_validator("end_time")
+    @classmethod
+    def _end_time(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            parse_clock(value, end=True)
+            _check_window(info.data.get("start_time"), value)
+        return value
+
+    @field_validator("end_date")
+    @classmethod
+    def _end_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and value < start:
+            raise ValueError(
+                f"endDate {value.isoformat()} is before startDate {start.isoformat()}; "
+                "endDate must be on or after startDate"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            return check_zone_key(value)
+        except UnknownTimeZone as error:
+            raise ValueError(str(error)) from None
+
+    @field_validator("active_days")
+    @classmethod
+    def _active_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        seen: set[int] = set()
+        for day in value:
+            if not 0 <= day <= 6:
+                raise ValueError(f"day must be 0 (Monday) to 6 (Sunday), got {day}")
+            if day in seen:
+                raise ValueError(f"day {day} ({WEEKDAYS[day]}) is listed twice")
+            seen.add(day)
+        return value
+
+    @field_validator("day_schedules")
+    @classmethod
+    def _day_schedules(cls, value: dict[str, DaySchedule]) -> dict[str, DaySchedule]:
+        for key in value:
+            if key not in {"0", "1", "2", "3", "4", "5", "6"}:
+                raise ValueError(
+                    f"daySchedules[{key!r}]: day must be 0 (Monday) to 6 (Sunday), got {key!r}"
+                )
+        return value
+
+    @field_validator("phone_number")
+    @classmethod
+    def _caller_id(cls, value: str | None) -> str | None:
+        return None if value is None else _check_phone(value)
+
+    @field_validator("phone_list")
+    @classmethod
+    def _phone_list(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, phone in enumerate(value):
+            try:
+                _check_phone(phone)
+            except ValueError as error:
+                raise ValueError(f"phoneList[{index}]: {error}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _collect_warnings(self) -> Campaign:
+        warnings: list[str] = []
+        active = set(self.active_days)
+        if not self.active_days:
+            warnings.append("activeDays is empty: the campaign has no calling window at all")
+        for key in sorted(self.day_schedules):
+            if int(key) not in active:
+                warnings.append(
+                    f"daySchedules[{key!r}] is set but {WEEKDAYS[int(key)]} is not in "
+                    "activeDays, so that day has no window"
+                )
+            schedule = self.day_schedules[key]
+            start = schedule.start_time or self.start_time
+            end = schedule.end_time or self.end_time
+            try:
+                _check_window(start, end)
+            except ValueError as error:
+                # A fallback made the day's window empty; that is an error, not a warning.
+                raise ValueError(f"daySchedules[{key!r}]: {error}") from None
+        counts: dict[str, int] = {}
+        for phone in self.phones_in_order():
+            counts[phone] = counts.get(phone, 0) + 1
+        for phone, count in counts.items():
+            if count > 1:
+                warnings.append(f"{phone} is listed {count} times; it is called once")
+        if len(set(self.retry_conditions)) != len(self.retry_conditions):
+            warnings.append("retryConditions lists an outcome more than once")
+        if self.model_extra:
+            warnings.extend(
+                f"unknown field {name!r} is kept but not used" for name in sorted(self.model_extra)
+            )
+        self._warnings = tuple(warnings)
+        return self
+
+    # -- derived views --------------------------------------------------------
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What is suspicious but valid in the spec, one sentence each."""
+        return self._warnings
+
+    def phones_in_order(self) -> list[str]:
+        """Every listed number, ``customers`` first then ``phoneList``, duplicates included."""
+        return [c.phone_number for c in self.customers] + list(self.phone_list)
+
+    def unique_phones(self) -> list[str]:
+        """The numbers to call, each once, in the order first listed."""
+        return list(dict.fromkeys(self.phones_in_order()))
+
+    def day_rule(self, weekday: int) -> DayRule:
+        """The window of ``weekday`` (0 = Monday) as seconds after local midnight, or None."""
+        if weekday not in self.active_days:
+            return None
+        schedule = self.day_schedules.get(str(weekday))
+        start_text = (schedule.start_time if schedule else None) or self.start_time or "00:00"
+        end_text = (schedule.end_time if schedule else None) or self.end_time or "24:00"
+        start = parse_clock(start_text, end=False)
+        end = parse_clock(end_text, end=True)
+        if end <= start:  # overnight: it ends on the next day
+            end += DAY
+        return (start, end)
+
+    def calendar(self) -> Calendar:
+        """The campaign's calling windows: ``next_open``, ``contains`` and ``windows``."""
+        if self._calendar is None:
+            self._calendar = Calendar(
+                self.timezone,
+                [self.day_rule(weekday) for weekday in range(7)],
+                self.start_date,
+                self.end_date,
+            )
+        return self._calendar

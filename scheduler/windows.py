@@ -1,0 +1,258 @@
+"""The wall-clock rule: a campaign's calendar of calling windows.
+
+Instant ``t`` is inside the window of local day ``D`` exactly when the
+campaign zone's clock, at ``t``, shows date ``D`` and a time ``s`` with
+``start <= s < end`` (SEMANTICS.md section 2). The clock reading is
+``t + offset(t)``, a step function of ``t``; so the instants of one window are,
+on each stretch of constant offset, one interval, and a day's window is the
+union of at most a few such intervals. Gaps, folds, missing and doubled days
+need no special case: they fall out of the offsets.
+
+Everything inside is integer epoch seconds; datetimes appear only at the
+public methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from scheduler.tz import ZoneTable, zone_table
+
+__all__ = ["DAY", "Calendar", "Window", "day_number", "epoch_seconds", "from_epoch"]
+
+DAY = 86_400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_SECOND = timedelta(seconds=1)
+# A day's windows lie between its local midnight minus the largest UTC offset
+# (under 16 h in all of tzdata) and two local days later (an overnight window).
+_MARGIN = 26 * 3600
+# The clock never jumps back by more than a day (Kwajalein 1969: 23 h), so an
+# instant on local day n can only be followed by windows of day n - 2 onward.
+_LOOKBACK = 2
+# Overlapping windows chain across at most a week of days (an overnight window
+# overlaps the next day's only if that one starts earlier, which cannot go on
+# round the week); scanning this many days back finds the start of any chain.
+_CHAIN_DAYS = 9
+# next_open gives up after this many days without a window. A weekly pattern
+# with a non-empty window cannot stay empty that long; only a campaign whose
+# every active day falls in a clock gap could, and none does.
+_SEARCH_DAYS = 1_000
+
+
+def epoch_seconds(t: datetime, name: str = "t") -> int:
+    """Whole epoch seconds of aware datetime ``t``, rounded down."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(
+            f"{name} must be a timezone-aware datetime (such as "
+            f"datetime(2026, 3, 8, 9, 0, tzinfo=UTC)), got naive {t.isoformat()}"
+        )
+    return (t - _EPOCH) // _SECOND
+
+
+def from_epoch(ts: int) -> datetime:
+    """Aware UTC datetime of epoch second ``ts``."""
+    return _EPOCH + timedelta(seconds=ts)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 of a local date."""
+    return day.toordinal() - _EPOCH_ORDINAL
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One stretch of calling time: ``[start, end)`` in aware UTC, belonging to local ``day``.
+
+    Overlapping windows of neighbouring days merge into one, whose ``day`` is
+    the day of the window that starts first.
+    """
+
+    start: datetime
+    end: datetime
+    day: date
+
+
+# (start, end) seconds after local midnight; end > start, up to 2 * DAY for overnight.
+DayRule = tuple[int, int] | None
+
+
+class Calendar:
+    """When a campaign may place a call: its windows, day by day, in its time zone.
+
+    Built by ``Campaign.calendar()``; ``rules[w]`` is the window of weekday
+    ``w`` (0 = Monday) as seconds after midnight, ``None`` when the day is
+    inactive. ``first_day`` and ``last_day`` bound the local days that hold
+    windows (``startDate`` and ``endDate``).
+
+    >>> from scheduler import Campaign
+    >>> from datetime import datetime, UTC
+    >>> cal = Campaign(name="x", timezone="America/New_York",
+    ...                start_time="09:00", end_time="17:00").calendar()
+    >>> cal.next_open(datetime(2026, 3, 8, 12, 0, tzinfo=UTC))
+    datetime.datetime(2026, 3, 8, 13, 0, tzinfo=datetime.timezone.utc)
+    """
+
+    __slots__ = ("_days", "_first", "_last", "_never", "_rules", "_table", "zone_key")
+
+    def __init__(
+        self,
+        zone_key: str,
+        rules: Sequence[DayRule],
+        first_day: date | None = None,
+        last_day: date | None = None,
+    ) -> None:
+        if len(rules) != 7:
+            raise ValueError(f"rules: one per weekday (7), got {len(rules)}")
+        self.zone_key = zone_key
+        self._table: ZoneTable = zone_table(zone_key)
+        self._rules = tuple(rules)
+        self._first = day_number(first_day) if first_day is not None else -(10**7)
+        self._last = day_number(last_day) if last_day is not None else 10**7
+        self._never = all(rule is None for rule in self._rules) or self._first > self._last
+        self._days: dict[int, tuple[tuple[int, int], ...]] = {}
+
+    # -- integer core -------------------------------------------------------
+
+    def local_day(self, ts: int) -> int:
+        """The day number the zone's clock shows at epoch second ``ts``."""
+        return (ts + self._table.offset_at(ts)) // DAY
+
+    def day_windows(self, n: int) -> tuple[tuple[int, int], ...]:
+        """The window of local day number ``n`` as sorted, disjoint ``(start, end)`` seconds."""
+        found = self._days.get(n)
+        if found is None:
+            found = self._days[n] = self._compute_day(n)
+        return found
+
+    def _compute_day(self, n: int) -> tuple[tuple[int, int], ...]:
+        rule = self._rules[(n + 3) % 7]  # 1970-01-01 was a Thursday (weekday 3)
+        if rule is None or n < self._first or n > self._last:
+            return ()
+        wall_start = n * DAY + rule[0]
+        wall_end = n * DAY + rule[1]
+        pieces: list[tuple[int, int]] = []
+        for lo, hi, offset in self._table.segments(wall_start - _MARGIN, wall_end + _MARGIN):
+            # On this stretch the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
+            start = max(lo, wall_start - offset)
+            end = min(hi, wall_end - offset)
+            if start < end:
+                if pieces and pieces[-1][1] >= start:
+                    pieces[-1] = (pieces[-1][0], max(pieces[-1][1], end))
+                else:
+                    pieces.append((start, end))
+        return tuple(pieces)
+
+    def contains_ts(self, ts: int) -> bool:
+        """Whether epoch second ``ts`` is inside a window."""
+        if self._never:
+            return False
+        n = self.local_day(ts)
+        for d in (n - 1, n):  # only today's window and yesterday's overnight one
+            for start, end in self.day_windows(d):
+                if start <= ts < end:
+                    return True
+        return False
+
+    def window_day_ts(self, ts: int) -> int | None:
+        """Day number of the window holding ``ts`` (the earlier day where two overlap)."""
+        if self._never:
+            return None
+        n = self.local_day(ts)
+        for d in (n - 1, n):
+            for start, end in self.day_windows(d):
+                if start <= ts < end:
+                    return d
+        return None
+
+    def next_open_ts(self, ts: int) -> int | None:
+        """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
+        if self._never:
+            return None
+        n = self.local_day(ts)
+        d = max(n - _LOOKBACK, self._first)
+        best: int | None = None
+        last = min(self._last, max(n, self._first) + _SEARCH_DAYS)
+        while d <= last:
+            # Windows of day d start no earlier than its midnight minus the margin.
+            if best is not None and d * DAY - _MARGIN > best:
+                break
+            for start, end in self.day_windows(d):
+                if end > ts:
+                    candidate = start if start > ts else ts
+                    if best is None or candidate < best:
+                        best = candidate
+                    break
+            d += 1
+        return best
+
+    def first_open_after_day(self, n: int) -> int | None:
+        """Start of the first window that belongs to a local day later than day number ``n``."""
+        if self._never:
+            return None
+        d = max(n + 1, self._first)
+        last = min(self._last, d + _SEARCH_DAYS)
+        while d <= last:
+            windows = self.day_windows(d)
+            if windows:
+                return windows[0][0]
+            d += 1
+        return None
+
+    def last_close_ts(self) -> int | None:
+        """End of the last window of the campaign, or ``None`` with no ``endDate``."""
+        if self._last >= 10**7:
+            return None
+        for d in range(self._last, max(self._first, self._last - _SEARCH_DAYS) - 1, -1):
+            windows = self.day_windows(d)
+            if windows:
+                return windows[-1][1]
+        return None
+
+    def windows_ts(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """Merged windows ``(start, end, day)`` that meet ``[lo, hi)``."""
+        if self._never or hi <= lo:
+            return []
+        first = max(self.local_day(lo) - _CHAIN_DAYS, self._first)
+        last = min(self.local_day(hi) + 1, self._last)
+        pieces = sorted(
+            (start, end, d) for d in range(first, last + 1) for start, end in self.day_windows(d)
+        )
+        merged: list[tuple[int, int, int]] = []
+        for start, end, d in pieces:
+            # Windows of different days merge only where they overlap; touching
+            # ones (Monday to 24:00, Tuesday from 00:00) stay two windows.
+            if merged and start < merged[-1][1]:
+                prev = merged[-1]
+                merged[-1] = (prev[0], max(prev[1], end), prev[2])
+            else:
+                merged.append((start, end, d))
+        return [w for w in merged if w[1] > lo and w[0] < hi]
+
+    # -- public, datetime face ----------------------------------------------
+
+    def contains(self, t: datetime) -> bool:
+        """Whether a call may start at instant ``t`` (an aware datetime)."""
+        return self.contains_ts(epoch_seconds(t))
+
+    def next_open(self, t: datetime) -> datetime | None:
+        """The earliest instant ``>= t`` inside a window (``t`` itself when inside),
+        or ``None`` once the campaign has no window left."""
+        ts = epoch_seconds(t)
+        found = self.next_open_ts(ts)
+        if found is None:
+            return None
+        return t.astimezone(UTC) if found == ts else from_epoch(found)
+
+    def windows(self, start: datetime, end: datetime) -> list[Window]:
+        """The windows that meet ``[start, end)``, in order, whole (not clipped)."""
+        lo = epoch_seconds(start, "start")
+        hi = epoch_seconds(end, "end")
+        if end > from_epoch(hi):  # a fractional end still meets the second it is in
+            hi += 1
+        return [
+            Window(from_epoch(s), from_epoch(e), date.fromordinal(d + _EPOCH_ORDINAL))
+            for s, e, d in self.windows_ts(lo, hi)
+        ]
