@@ -6,12 +6,18 @@ calendar of calling windows, a deterministic timeline of call attempts
 """
 
 from scheduler import outcomes
+from scheduler.plan import Attempt, Expired, Summary, Timeline, plan
 from scheduler.spec import Campaign, Customer, DaySchedule
 from scheduler.tz import TZDATA_VERSION
 from scheduler.windows import Calendar, Window
 
 __all__ = [
     "TZDATA_VERSION",
+    "Attempt",
+    "Expired",
+    "Summary",
+    "Timeline",
+    "plan",
     "Calendar",
     "Campaign",
     "Customer",

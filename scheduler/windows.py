@@ -95,7 +95,17 @@ class Calendar:
     datetime.datetime(2026, 3, 8, 13, 0, tzinfo=datetime.timezone.utc)
     """
 
-    __slots__ = ("_days", "_first", "_last", "_never", "_rules", "_table", "zone_key")
+    __slots__ = (
+        "_days",
+        "_first",
+        "_hint_end",
+        "_hint_start",
+        "_last",
+        "_never",
+        "_rules",
+        "_table",
+        "zone_key",
+    )
 
     def __init__(
         self,
@@ -113,8 +123,16 @@ class Calendar:
         self._last = day_number(last_day) if last_day is not None else 10**7
         self._never = all(rule is None for rule in self._rules) or self._first > self._last
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
+        # The window piece the last next_open answer fell in: the dialer asks
+        # about the same window again and again while a day's calls go out.
+        self._hint_start = 0
+        self._hint_end = 0
 
     # -- integer core -------------------------------------------------------
+
+    def wall(self, ts: int) -> int:
+        """What the zone's clock shows at epoch second ``ts``, as seconds since 1970-01-01 00:00."""
+        return ts + self._table.offset_at(ts)
 
     def local_day(self, ts: int) -> int:
         """The day number the zone's clock shows at epoch second ``ts``."""
@@ -169,11 +187,14 @@ class Calendar:
 
     def next_open_ts(self, ts: int) -> int | None:
         """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
+        if self._hint_start <= ts < self._hint_end:
+            return ts
         if self._never:
             return None
         n = self.local_day(ts)
         d = max(n - _LOOKBACK, self._first)
         best: int | None = None
+        piece = (0, 0)
         last = min(self._last, max(n, self._first) + _SEARCH_DAYS)
         while d <= last:
             # Windows of day d start no earlier than its midnight minus the margin.
@@ -184,8 +205,10 @@ class Calendar:
                     candidate = start if start > ts else ts
                     if best is None or candidate < best:
                         best = candidate
+                        piece = (start, end)
                     break
             d += 1
+        self._hint_start, self._hint_end = piece
         return best
 
     def first_open_after_day(self, n: int) -> int | None:

@@ -1,0 +1,76 @@
+"""Outcomes and the retry policy: whether a customer is called again, and from when.
+
+SEMANTICS.md section 3: a retry is due only when the outcome is one of the
+campaign's ``retryConditions`` and attempts remain. ``fixed`` counts
+``retryDelaySeconds`` of real time from the end of the call; ``next_day``
+waits for the first window of a later local day, and at least the delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.spec import OUTCOMES, Campaign
+from scheduler.windows import Calendar
+
+__all__ = ["OUTCOME_SET", "RetryPolicy", "UnknownOutcome", "check_outcome"]
+
+OUTCOME_SET = frozenset(OUTCOMES)
+
+
+class UnknownOutcome(ValueError):
+    """An outcome outside the vocabulary (spelling is exact: ``No Answer``, ``voicemail``)."""
+
+
+def check_outcome(outcome: object, where: str = "outcome") -> str:
+    """Return ``outcome`` if it is in the vocabulary, else raise ``UnknownOutcome``."""
+    if not isinstance(outcome, str) or outcome not in OUTCOME_SET:
+        raise UnknownOutcome(
+            f"{where}: unknown outcome {outcome!r}; allowed: {', '.join(OUTCOMES)}"
+        )
+    return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """A campaign's retry rule: how many retries, after which outcomes, after what delay."""
+
+    retries: int
+    delay: int
+    next_day: bool
+    conditions: frozenset[str]
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> RetryPolicy:
+        """The retry policy a campaign spec describes."""
+        return cls(
+            retries=campaign.call_retries,
+            delay=campaign.retry_delay_seconds,
+            next_day=campaign.retry_delay_mode == "next_day",
+            conditions=frozenset(campaign.retry_conditions),
+        )
+
+    @property
+    def attempts(self) -> int:
+        """Attempts per customer at most: the first call and every retry."""
+        return 1 + self.retries
+
+    def retries_after(self, outcome: str, number: int) -> bool:
+        """Whether attempt ``number`` ending with ``outcome`` earns another attempt."""
+        return outcome in self.conditions and number <= self.retries
+
+    def due_ts(self, calendar: Calendar, start: int, end: int) -> int | None:
+        """Epoch second from which the retry of a call ``[start, end)`` may start.
+
+        ``None`` when ``next_day`` finds no later day with a window.
+        """
+        due = end + self.delay
+        if not self.next_day:
+            return due
+        day = calendar.window_day_ts(start)
+        if day is None:  # only a call started outside every window, which the dialer never does
+            day = calendar.local_day(start)
+        opening = calendar.first_open_after_day(day)
+        if opening is None:
+            return None
+        return max(due, opening)
