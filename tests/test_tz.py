@@ -8,8 +8,8 @@ after 2026-11-01, which is how these tests tell which one was read.
 from __future__ import annotations
 
 import importlib
-import itertools
 import importlib.resources
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,329 @@
+"""The command line: ``scheduler preview``, ``scheduler validate``, ``scheduler schema``.
+
+Thin on purpose: parse the arguments, call the library, print. Every bad
+input ends in one message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.resources
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from scheduler import outcomes as outcome_sources
+from scheduler.plan import Timeline, plan
+from scheduler.spec import Campaign
+
+__all__ = ["main"]
+
+EXAMPLE = "q1-customer-outreach.json"
+EXIT_INPUT = 2
+
+
+class InputError(Exception):
+    """Bad input from the user: the message is all they need to see."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise InputError(message)
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot read {what} {path!r}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        _fail(f"cannot read {what} {path!r}: it is not UTF-8 text")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        _fail(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")
+
+
+def _unwrap(body: Any) -> Any:
+    """Accept the API's whole response too: ``{"data": {"result": {"campaign": {...}}}}``."""
+    if isinstance(body, dict) and "name" not in body:
+        result = body.get("data", {}).get("result", {}) if isinstance(body.get("data"), dict) else {}
+        if isinstance(result, dict) and isinstance(result.get("campaign"), dict):
+            return result["campaign"]
+    return body
+
+
+def _field(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(campaign)"
+
+
+def _format_errors(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors(include_url=False):
+        message = item["msg"].removeprefix("Value error, ")
+        given = item.get("input")
+        shown = "" if isinstance(given, dict | list) else f" (given: {json.dumps(given)})"
+        lines.append(f"{_field(item['loc'])}: {message}{shown}")
+    return lines
+
+
+def load_campaign(path: str | None) -> tuple[Campaign, str]:
+    """The campaign in ``path``, or the embedded example when ``path`` is None."""
+    if path is None:
+        ref = importlib.resources.files("scheduler").joinpath("examples", EXAMPLE)
+        body, source = json.loads(ref.read_text(encoding="utf-8")), f"embedded example {EXAMPLE}"
+    else:
+        body, source = _unwrap(_read_json(path, "campaign spec")), path
+    if not isinstance(body, dict):
+        _fail(f"{source}: a campaign spec is a JSON object, got {type(body).__name__}")
+    try:
+        return Campaign.model_validate(body), source
+    except ValidationError as error:
+        errors = _format_errors(error)
+        count = f"{len(errors)} error" + ("s" if len(errors) != 1 else "")
+        _fail(f"{source}: invalid campaign spec ({count}):\n  " + "\n  ".join(errors))
+
+
+def _parse_now(text: str | None) -> datetime:
+    if text is None:
+        # The command line is the one place that reads the clock; the library never does.
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"--now: expected an ISO 8601 instant such as 2026-03-09T13:00:00Z, got {text!r}")
+    if value.tzinfo is None:
+        _fail(f"--now: give a UTC offset or Z (such as 2026-03-09T13:00:00Z); got the naive {text!r}")
+    return value
+
+
+def _outcome_source(args: argparse.Namespace) -> outcome_sources.OutcomeSource:
+    try:
+        if args.outcomes == "always":
+            return outcome_sources.always(args.outcome, args.call_seconds)
+        if args.outcomes == "random":
+            return outcome_sources.random(args.seed, answer_rate=args.answer_rate)
+        scripts = _read_json(args.outcomes, "outcome script")
+        if not isinstance(scripts, dict):
+            _fail(f"{args.outcomes}: expected an object {{phone: [[outcome, seconds], ...]}}")
+        default = scripts.pop("default", None)
+        rows = {phone: [tuple(row) for row in script] for phone, script in scripts.items()}
+        fallback = None if default is None else outcome_sources.always(*default)
+        return outcome_sources.scripted(rows, fallback)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as error:
+        _fail(f"--outcomes: {error}")
+
+
+def _progress() -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A progress display on stderr that appears only when planning takes more than a moment."""
+    if not sys.stderr.isatty():
+        return (lambda _count: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    began = time.monotonic()
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("planning: {task.completed:,} attempts"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("plan", total=None)
+    shown = False
+
+    def update(count: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - began > 0.5:
+            bar.start()
+            shown = True
+        bar.update(task, completed=count)
+
+    def stop() -> None:
+        if shown:
+            bar.stop()
+
+    return update, stop
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _as_json(timeline: Timeline, limit: int | None) -> str:
+    attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
+    payload = {
+        "campaign": timeline.campaign.name,
+        "timezone": timeline.campaign.timezone,
+        "now": _iso(timeline.now.astimezone(UTC)),
+        "tzdataVersion": timeline.tzdata_version,
+        "warnings": list(timeline.warnings),
+        "summary": timeline.summary().as_dict(),
+        "attempts": [a.as_dict() for a in attempts],
+        "expired": [e.as_dict() for e in timeline.expired],
+        "finalStates": timeline.final_states,
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def _as_csv(timeline: Timeline, limit: int | None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kind", "phone", "attempt", "start", "end", "localStart", "outcome", "due",
+                     "reason"])
+    attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
+    for a in attempts:
+        row = a.as_dict()
+        writer.writerow(["attempt", a.phone, a.number, row["start"], row["end"], row["localStart"],
+                         a.outcome, _iso(a.due), row["reason"]])
+    for e in timeline.expired:
+        writer.writerow(["expired", e.phone, e.number, "", "", "", "", _iso(e.due), e.reason])
+    return out.getvalue()
+
+
+def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output has no terminal width to fit; keep rows whole rather than cut at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=220)
+    summary = timeline.summary()
+    console.print(
+        f"[bold]{timeline.campaign.name}[/bold] ({source}) in {timeline.campaign.timezone}, "
+        f"planned from {_iso(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
+    )
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("#", "phone", "try", "local start", "UTC start", "outcome", "why then"):
+        table.add_column(column, no_wrap=column != "why then")
+    shown = timeline.attempts if limit is None else timeline.attempts[:limit]
+    for i, a in enumerate(shown, 1):
+        table.add_row(
+            str(i), a.phone, str(a.number), a.local_start.strftime("%a %m-%d %H:%M:%S %Z"),
+            a.start.strftime("%m-%d %H:%M:%SZ"), a.outcome, a.reason,
+        )
+    console.print(table)
+    hidden = len(timeline.attempts) - len(shown)
+    if hidden:
+        console.print(f"... {hidden:,} more attempts (--limit 0 shows all; --format json or csv)")
+    if timeline.expired:
+        expired = Table(title="expired", header_style="bold")
+        for column in ("phone", "try", "why"):
+            expired.add_column(column)
+        for e in timeline.expired[: limit or None]:
+            expired.add_row(e.phone, str(e.number), e.reason)
+        console.print(expired)
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("customers", f"{summary.customers:,}")
+    facts.add_row("attempts", f"{summary.attempts:,}")
+    if summary.first_call and summary.last_call:
+        zone = timeline.attempts[0].context.zone
+        facts.add_row("first call", summary.first_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"))
+        facts.add_row("last call", summary.last_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"))
+    facts.add_row("calls per day", ", ".join(f"{d:%a %m-%d} {n:,}" for d, n in summary.calls_per_day.items()) or "none")
+    facts.add_row("reached last attempt", f"{summary.reached_last_attempt:,}")
+    facts.add_row("expired", f"{summary.expired:,}")
+    if summary.busiest_hour:
+        hour, calls = summary.busiest_hour
+        facts.add_row("busiest hour", f"{hour:%a %Y-%m-%d %H:00} ({calls:,} calls)")
+    facts.add_row("outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none")
+    console.print(facts)
+    for warning in timeline.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def _preview(args: argparse.Namespace) -> int:
+    campaign, source = load_campaign(args.spec)
+    now = _parse_now(args.now)
+    outcomes = _outcome_source(args)
+    if args.limit is not None and args.limit < 0:
+        _fail(f"--limit: a number >= 0 (0 shows all), got {args.limit}")
+    limit = args.limit if args.limit else None
+    if args.limit is None and args.format == "table":
+        limit = 40
+    update, stop = _progress()
+    try:
+        timeline = plan(campaign, now=now, outcomes=outcomes, progress=update)
+    except ValueError as error:
+        _fail(f"--outcomes: {error}")
+    finally:
+        stop()
+    if args.format == "json":
+        print(_as_json(timeline, limit))
+    elif args.format == "csv":
+        sys.stdout.write(_as_csv(timeline, limit))
+    else:
+        _print_table(timeline, limit, source)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    campaign, source = load_campaign(args.spec)
+    for warning in campaign.warnings:
+        print(f"warning: {warning}")
+    print(f"{source}: valid campaign spec ({len(campaign.unique_phones())} customers)")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Campaign.model_json_schema(by_alias=True), indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scheduler",
+        description="When exactly will each person of a call campaign be called, and why then.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    preview = commands.add_parser("preview", help="plan a campaign and show every call attempt")
+    preview.add_argument("spec", nargs="?", help="campaign JSON (default: an embedded example)")
+    preview.add_argument("--now", help="plan from this instant, ISO 8601 with offset (default: now)")
+    preview.add_argument("--outcomes", default="always",
+                         help="'always' (default), 'random', or a JSON file "
+                              "{phone: [[outcome, seconds], ...], \"default\": [outcome, seconds]}")
+    preview.add_argument("--outcome", default="No Answer", help="the outcome of 'always'")
+    preview.add_argument("--call-seconds", type=int, default=30, help="call length of 'always'")
+    preview.add_argument("--seed", type=int, default=0, help="seed of 'random'")
+    preview.add_argument("--answer-rate", type=float, default=0.3, help="answer rate of 'random'")
+    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    preview.add_argument("--limit", type=int, help="show at most N attempts (0: all; table: 40)")
+    preview.set_defaults(run=_preview)
+
+    validate = commands.add_parser("validate", help="check a campaign spec, list every error")
+    validate.add_argument("spec")
+    validate.set_defaults(run=_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the campaign spec")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except InputError as error:
+        print(f"scheduler: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return 0
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
