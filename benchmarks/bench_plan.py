@@ -125,7 +125,9 @@ def main() -> None:
     plan_median = statistics.median(plan_times)
     floor_median = statistics.median(floor_times)
     print(f"attempts:            {attempts:,}")
-    print(f"plan median:         {plan_median:.3f} s ({plan_median / attempts * 1e6:.2f} us/attempt)")
+    print(
+        f"plan median:         {plan_median:.3f} s ({plan_median / attempts * 1e6:.2f} us/attempt)"
+    )
     print(f"floor median:        {floor_median:.3f} s")
     print(f"ratio plan/floor:    {plan_median / floor_median:.2f} (target <= 2.0)")
     print(f"peak memory of plan: {peak / attempts:.0f} bytes/attempt (target < 1024)")

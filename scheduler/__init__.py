@@ -14,14 +14,14 @@ from scheduler.windows import Calendar, Window
 __all__ = [
     "TZDATA_VERSION",
     "Attempt",
-    "Expired",
-    "Summary",
-    "Timeline",
-    "plan",
     "Calendar",
     "Campaign",
     "Customer",
     "DaySchedule",
+    "Expired",
+    "Summary",
+    "Timeline",
     "Window",
     "outcomes",
+    "plan",
 ]

@@ -54,7 +54,9 @@ def _read_json(path: str, what: str) -> Any:
 def _unwrap(body: Any) -> Any:
     """Accept the API's whole response too: ``{"data": {"result": {"campaign": {...}}}}``."""
     if isinstance(body, dict) and "name" not in body:
-        result = body.get("data", {}).get("result", {}) if isinstance(body.get("data"), dict) else {}
+        result = (
+            body.get("data", {}).get("result", {}) if isinstance(body.get("data"), dict) else {}
+        )
         if isinstance(result, dict) and isinstance(result.get("campaign"), dict):
             return result["campaign"]
     return body
@@ -103,7 +105,9 @@ def _parse_now(text: str | None) -> datetime:
     except ValueError:
         _fail(f"--now: expected an ISO 8601 instant such as 2026-03-09T13:00:00Z, got {text!r}")
     if value.tzinfo is None:
-        _fail(f"--now: give a UTC offset or Z (such as 2026-03-09T13:00:00Z); got the naive {text!r}")
+        _fail(
+            f"--now: give a UTC offset or Z (such as 2026-03-09T13:00:00Z); got the naive {text!r}"
+        )
     return value
 
 
@@ -119,7 +123,7 @@ def _outcome_source(args: argparse.Namespace) -> outcome_sources.OutcomeSource:
         default = scripts.pop("default", None)
         rows = {phone: [tuple(row) for row in script] for phone, script in scripts.items()}
         fallback = None if default is None else outcome_sources.always(*default)
-        return outcome_sources.scripted(rows, fallback)  # type: ignore[arg-type]
+        return outcome_sources.scripted(rows, fallback)
     except (ValueError, TypeError) as error:
         _fail(f"--outcomes: {error}")
 
@@ -179,13 +183,25 @@ def _as_json(timeline: Timeline, limit: int | None) -> str:
 def _as_csv(timeline: Timeline, limit: int | None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", "phone", "attempt", "start", "end", "localStart", "outcome", "due",
-                     "reason"])
+    writer.writerow(
+        ["kind", "phone", "attempt", "start", "end", "localStart", "outcome", "due", "reason"]
+    )
     attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
     for a in attempts:
         row = a.as_dict()
-        writer.writerow(["attempt", a.phone, a.number, row["start"], row["end"], row["localStart"],
-                         a.outcome, _iso(a.due), row["reason"]])
+        writer.writerow(
+            [
+                "attempt",
+                a.phone,
+                a.number,
+                row["start"],
+                row["end"],
+                row["localStart"],
+                a.outcome,
+                _iso(a.due),
+                row["reason"],
+            ]
+        )
     for e in timeline.expired:
         writer.writerow(["expired", e.phone, e.number, "", "", "", "", _iso(e.due), e.reason])
     return out.getvalue()
@@ -208,8 +224,13 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     shown = timeline.attempts if limit is None else timeline.attempts[:limit]
     for i, a in enumerate(shown, 1):
         table.add_row(
-            str(i), a.phone, str(a.number), a.local_start.strftime("%a %m-%d %H:%M:%S %Z"),
-            a.start.strftime("%m-%d %H:%M:%SZ"), a.outcome, a.reason,
+            str(i),
+            a.phone,
+            str(a.number),
+            a.local_start.strftime("%a %m-%d %H:%M:%S %Z"),
+            a.start.strftime("%m-%d %H:%M:%SZ"),
+            a.outcome,
+            a.reason,
         )
     console.print(table)
     hidden = len(timeline.attempts) - len(shown)
@@ -230,15 +251,24 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     facts.add_row("attempts", f"{summary.attempts:,}")
     if summary.first_call and summary.last_call:
         zone = timeline.attempts[0].context.zone
-        facts.add_row("first call", summary.first_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"))
-        facts.add_row("last call", summary.last_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"))
-    facts.add_row("calls per day", ", ".join(f"{d:%a %m-%d} {n:,}" for d, n in summary.calls_per_day.items()) or "none")
+        facts.add_row(
+            "first call", summary.first_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+        )
+        facts.add_row(
+            "last call", summary.last_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+        )
+    facts.add_row(
+        "calls per day",
+        ", ".join(f"{d:%a %m-%d} {n:,}" for d, n in summary.calls_per_day.items()) or "none",
+    )
     facts.add_row("reached last attempt", f"{summary.reached_last_attempt:,}")
     facts.add_row("expired", f"{summary.expired:,}")
     if summary.busiest_hour:
         hour, calls = summary.busiest_hour
         facts.add_row("busiest hour", f"{hour:%a %Y-%m-%d %H:00} ({calls:,} calls)")
-    facts.add_row("outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none")
+    facts.add_row(
+        "outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none"
+    )
     console.print(facts)
     for warning in timeline.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
@@ -291,10 +321,15 @@ def _parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("preview", help="plan a campaign and show every call attempt")
     preview.add_argument("spec", nargs="?", help="campaign JSON (default: an embedded example)")
-    preview.add_argument("--now", help="plan from this instant, ISO 8601 with offset (default: now)")
-    preview.add_argument("--outcomes", default="always",
-                         help="'always' (default), 'random', or a JSON file "
-                              "{phone: [[outcome, seconds], ...], \"default\": [outcome, seconds]}")
+    preview.add_argument(
+        "--now", help="plan from this instant, ISO 8601 with offset (default: now)"
+    )
+    preview.add_argument(
+        "--outcomes",
+        default="always",
+        help="'always' (default), 'random', or a JSON file "
+        '{phone: [[outcome, seconds], ...], "default": [outcome, seconds]}',
+    )
     preview.add_argument("--outcome", default="No Answer", help="the outcome of 'always'")
     preview.add_argument("--call-seconds", type=int, default=30, help="call length of 'always'")
     preview.add_argument("--seed", type=int, default=0, help="seed of 'random'")

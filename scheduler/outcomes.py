@@ -31,8 +31,9 @@ def _check_seconds(seconds: object, where: str) -> int:
     # A call holds its line for at least a second: a zero-length call would let
     # a retry start in the same second as the attempt it retries.
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
-        raise ValueError(f"{where}: call length must be a whole number of seconds >= 1, "
-                         f"got {seconds!r}")
+        raise ValueError(
+            f"{where}: call length must be a whole number of seconds >= 1, got {seconds!r}"
+        )
     return seconds
 
 
@@ -141,9 +142,16 @@ def random(
         raise ValueError(f"seed: must be an integer, got {seed!r}")
     if not 0.0 <= answer_rate <= 1.0:
         raise ValueError(f"answer_rate: must be between 0 and 1, got {answer_rate!r}")
-    mix = dict(failures) if failures is not None else {
-        "No Answer": 0.6, "Busy": 0.15, "voicemail": 0.15, "Unreachable": 0.1,
-    }
+    mix = (
+        dict(failures)
+        if failures is not None
+        else {
+            "No Answer": 0.6,
+            "Busy": 0.15,
+            "voicemail": 0.15,
+            "Unreachable": 0.1,
+        }
+    )
     if not mix:
         raise ValueError("failures: give at least one failure outcome with a weight")
     for name, weight in mix.items():
@@ -155,7 +163,10 @@ def random(
             )
         if not weight > 0:
             raise ValueError(f"failures[{name!r}]: weight must be > 0, got {weight!r}")
-    for name, bounds in (("answered_seconds", answered_seconds), ("failed_seconds", failed_seconds)):
+    for name, bounds in (
+        ("answered_seconds", answered_seconds),
+        ("failed_seconds", failed_seconds),
+    ):
         low, high = bounds
         _check_seconds(low, name)
         if high < low:

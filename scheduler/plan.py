@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from scheduler.dialer import BLOCKED, CLOSED, IDLE, Dialer
+from scheduler.dialer import BLOCKED, CLOSED, Dialer
 from scheduler.outcomes import OutcomeSource, always
 from scheduler.reasons import explain, local_label
 from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
@@ -276,8 +276,18 @@ def plan(
         append(
             new_row(
                 Attempt,
-                (phone, number, at, end, outcome, due, why,
-                 last_outcome[customer], last_end[customer], context),
+                (
+                    phone,
+                    number,
+                    at,
+                    end,
+                    outcome,
+                    due,
+                    why,
+                    last_outcome[customer],
+                    last_end[customer],
+                    context,
+                ),
             )
         )
         if len(attempts) == report_at and progress is not None:
@@ -292,9 +302,13 @@ def plan(
             retry_due = end + delay if fixed else policy.due_ts(calendar, at, end)
             if retry_due is None:
                 expired.append(
-                    Expired(phone, number + 1, from_epoch(end + delay),
-                            f"retry {number} of {retries}: {outcome} at "
-                            f"{local_label(end, zone)}, but no later day has a window")
+                    Expired(
+                        phone,
+                        number + 1,
+                        from_epoch(end + delay),
+                        f"retry {number} of {retries}: {outcome} at "
+                        f"{local_label(end, zone)}, but no later day has a window",
+                    )
                 )
                 states[phone] = "expired"
             else:
@@ -307,7 +321,6 @@ def plan(
         for entry in expired:
             states[entry.phone] = "expired"
     assert at != BLOCKED, "plan knows every call's end"
-    assert at == CLOSED or at == IDLE
     if progress is not None:
         progress(len(attempts))
 
@@ -339,15 +352,18 @@ def _expire(
     if closed is None:
         after = "no calling window is left"
     else:
-        after = f"the last window closed at {local_label(closed, zone)} on " + from_epoch(
-            closed
-        ).astimezone(zone).date().isoformat()
+        after = (
+            f"the last window closed at {local_label(closed, zone)} on "
+            + from_epoch(closed).astimezone(zone).date().isoformat()
+        )
     rows = sorted(dialer.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
     dialer.clear()
     out: list[Expired] = []
     for due, customer, number in rows:
         if number == 1:
-            why = f"attempt 1 of {policy.attempts}: still queued when {after} (the list did not fit)"
+            why = (
+                f"attempt 1 of {policy.attempts}: still queued when {after} (the list did not fit)"
+            )
         else:
             why = (
                 f"retry {number - 1} of {policy.retries}: {last_outcome[customer]} at "

@@ -70,9 +70,7 @@ def explain(
         if why == WHY_DUE:
             return f"{head}, placed as soon as it was queued"
         return f"{head}, next in list order{wait}"
-    head = (
-        f"retry {number - 1} of {attempts - 1}: {prev_outcome} at {local_label(prev_end, zone)}"
-    )
+    head = f"retry {number - 1} of {attempts - 1}: {prev_outcome} at {local_label(prev_end, zone)}"
     if next_day:
         rule = f"next_day waits for a later day's window and {duration(delay)}"
     else:

@@ -114,8 +114,10 @@ class _Model(BaseModel):
 
 
 def _check_window(start: str | None, end: str | None) -> None:
-    if start is not None and end is not None and parse_clock(start, end=False) == parse_clock(
-        end, end=True
+    if (
+        start is not None
+        and end is not None
+        and parse_clock(start, end=False) == parse_clock(end, end=True)
     ):
         raise ValueError(
             f"start and end are both {start!r}: the window would be empty "

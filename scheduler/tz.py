@@ -72,8 +72,7 @@ def check_zone_key(key: str) -> str:
         return key
     if key.startswith(("posix/", "right/")):
         raise UnknownTimeZone(
-            f"{key!r} is a host-only zone tree; use the plain IANA name "
-            f"{key.split('/', 1)[1]!r}"
+            f"{key!r} is a host-only zone tree; use the plain IANA name {key.split('/', 1)[1]!r}"
         )
     hint = ""
     folded = _zones_by_folded_name().get(key.casefold())
@@ -103,9 +102,7 @@ def _tzif_transitions(key: str) -> tuple[list[int], bool]:
     and whether its POSIX footer has a DST rule (changes after the last one)."""
     data = importlib.resources.files("tzdata.zoneinfo").joinpath(key).read_bytes()
     header = struct.Struct(">4sc15x6l")
-    magic, version, isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt = header.unpack_from(
-        data
-    )
+    magic, version, isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt = header.unpack_from(data)
     if magic != b"TZif" or version == b"\x00":
         raise UnknownTimeZone(f"{key!r}: the tzdata file is not a TZif file of version 2+")
     # Skip the 32-bit block; the 64-bit block after it is complete.

@@ -153,7 +153,7 @@ class Calendar:
         wall_end = n * DAY + rule[1]
         pieces: list[tuple[int, int]] = []
         for lo, hi, offset in self._table.segments(wall_start - _MARGIN, wall_end + _MARGIN):
-            # On this stretch the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
+            # Here the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
             start = max(lo, wall_start - offset)
             end = min(hi, wall_end - offset)
             if start < end:
