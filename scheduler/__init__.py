@@ -6,6 +6,7 @@ calendar of calling windows, a deterministic timeline of call attempts
 """
 
 from scheduler import outcomes
+from scheduler.engine import Decision, DueAttempt, Engine, EngineError, ExpiredAttempt, replay
 from scheduler.plan import Attempt, Expired, Summary, Timeline, plan
 from scheduler.spec import Campaign, Customer, DaySchedule
 from scheduler.tz import TZDATA_VERSION
@@ -18,10 +19,16 @@ __all__ = [
     "Campaign",
     "Customer",
     "DaySchedule",
+    "Decision",
+    "DueAttempt",
+    "Engine",
+    "EngineError",
     "Expired",
+    "ExpiredAttempt",
     "Summary",
     "Timeline",
     "Window",
     "outcomes",
     "plan",
+    "replay",
 ]

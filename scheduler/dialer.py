@@ -146,11 +146,16 @@ class Dialer:
         running = self.running
         while running and running[0] <= at:
             heapq.heappop(running)
+        # With every line busy and some ends unknown, a line may come free
+        # earlier than the first known end: that end is then only an upper
+        # bound, good for a wake-up but not for declaring the campaign closed.
+        uncertain = False
         if len(running) + self.unknown >= self.lines:
             if not running:
                 return BLOCKED, 0
             at = running[0]
             why = WHY_LINE
+            uncertain = self.unknown > 0
         if self.interval and self.last_start is not None:
             paced = self.last_start + self.interval
             if paced >= at:
@@ -164,7 +169,7 @@ class Dialer:
             why = WHY_DUE
         opening = self.calendar.next_open_ts(at)
         if opening is None:
-            return CLOSED, 0
+            return (BLOCKED if uncertain else CLOSED), 0
         if opening > at:
             return opening, WHY_WINDOW
         return at, why

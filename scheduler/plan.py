@@ -18,23 +18,13 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import BLOCKED, CLOSED, Dialer
 from scheduler.outcomes import OutcomeSource, always
-from scheduler.reasons import explain, local_label
+from scheduler.reasons import ReasonContext, local_label
 from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
 from scheduler.spec import WEEKDAYS, Campaign
 from scheduler.tz import TZDATA_VERSION, load_zone
 from scheduler.windows import DAY, Calendar, epoch_seconds, from_epoch
 
 __all__ = ["Attempt", "Expired", "Summary", "Timeline", "plan"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """What every attempt of one timeline shares, for building its sentences."""
-
-    zone: ZoneInfo
-    policy: RetryPolicy
-    lines: int
-    interval: int
 
 
 class _AttemptRow(NamedTuple):
@@ -47,7 +37,7 @@ class _AttemptRow(NamedTuple):
     why: int
     prev_outcome: str | None
     prev_end_ts: int | None
-    context: _Context
+    context: ReasonContext
 
 
 class Attempt(_AttemptRow):
@@ -82,20 +72,8 @@ class Attempt(_AttemptRow):
     @property
     def reason(self) -> str:
         """Why the call starts then, in one sentence."""
-        ctx = self.context
-        return explain(
-            ctx.zone,
-            number=self.number,
-            attempts=ctx.policy.attempts,
-            why=self.why,
-            start=self.start_ts,
-            due=self.due_ts,
-            prev_outcome=self.prev_outcome,
-            prev_end=self.prev_end_ts,
-            delay=ctx.policy.delay,
-            next_day=ctx.policy.next_day,
-            lines=ctx.lines,
-            interval=ctx.interval,
+        return self.context.sentence(
+            self.number, self.why, self.start_ts, self.due_ts, self.prev_outcome, self.prev_end_ts
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -241,7 +219,7 @@ def plan(
     policy = RetryPolicy.of(campaign)
     zone = load_zone(campaign.timezone)
     interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
-    context = _Context(zone, policy, campaign.max_concurrency, interval)
+    context = ReasonContext(zone, policy, campaign.max_concurrency, interval)
     phones = campaign.unique_phones()
 
     dialer = Dialer(calendar, campaign.max_concurrency, interval, now_ts)

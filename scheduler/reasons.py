@@ -7,13 +7,15 @@ million-attempt plan does not format a million strings it may never show.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.dialer import WHY_DUE, WHY_LINE, WHY_NOW, WHY_PACE, WHY_QUEUE, WHY_WINDOW
+from scheduler.retry import RetryPolicy
 from scheduler.windows import from_epoch
 
-__all__ = ["duration", "explain", "local_label"]
+__all__ = ["ReasonContext", "duration", "explain", "local_label"]
 
 
 def duration(seconds: int) -> str:
@@ -80,3 +82,38 @@ def explain(
     if why in (WHY_DUE, WHY_NOW) or start == due:
         return f"{head}, {rule} ends at {local_label(due, zone)}"
     return f"{head}, {rule} ended at {local_label(due, zone)}{wait}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonContext:
+    """What every attempt of one campaign shares, for building its sentence."""
+
+    zone: ZoneInfo
+    policy: RetryPolicy
+    lines: int
+    interval: int
+
+    def sentence(
+        self,
+        number: int,
+        why: int,
+        start: int,
+        due: int,
+        prev_outcome: str | None,
+        prev_end: int | None,
+    ) -> str:
+        """The reason sentence of attempt ``number`` that starts at ``start``."""
+        return explain(
+            self.zone,
+            number=number,
+            attempts=self.policy.attempts,
+            why=why,
+            start=start,
+            due=due,
+            prev_outcome=prev_outcome,
+            prev_end=prev_end,
+            delay=self.policy.delay,
+            next_day=self.policy.next_day,
+            lines=self.lines,
+            interval=self.interval,
+        )

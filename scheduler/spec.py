@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,6 +38,7 @@ __all__ = [
     "DaySchedule",
     "Outcome",
     "RetryCondition",
+    "check_phone",
     "parse_clock",
 ]
 
@@ -95,7 +98,8 @@ def parse_clock(value: str, *, end: bool) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
-def _check_phone(value: str) -> str:
+def check_phone(value: str) -> str:
+    """Return ``value`` if it is an E.164 number, else a ``ValueError`` saying what is allowed."""
     if not _E164.match(value):
         raise ValueError(
             f"phone number must be E.164: '+' then 8 to 15 digits, the first not 0 "
@@ -153,16 +157,45 @@ class DaySchedule(_Model):
 class Customer(_Model):
     """One person to call, identified by phone number; ``properties`` travel along."""
 
-    phone_number: str
+    phone_number: Annotated[str, AfterValidator(check_phone)]
     properties: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("phone_number")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        return _check_phone(value)
+
+def _in_range(low: int, high: int | None) -> AfterValidator:
+    allowed = f"{low} to {high}" if high is not None else f"{low} or more"
+
+    def check(value: int) -> int:
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"must be {allowed}, got {value}")
+        return value
+
+    return AfterValidator(check)
 
 
-_NonNegInt = Annotated[int, Field(strict=True, ge=0)]
+def _weekday(value: int) -> int:
+    if not 0 <= value <= 6:
+        raise ValueError(f"day must be 0 (Monday) to 6 (Sunday), got {value}")
+    return value
+
+
+def _day_key(value: str) -> str:
+    if value not in {"0", "1", "2", "3", "4", "5", "6"}:
+        raise ValueError(
+            f"daySchedules[{value!r}]: day must be 0 (Monday) to 6 (Sunday), got {value!r}"
+        )
+    return value
+
+
+@lru_cache(maxsize=64)
+def _calendar(
+    zone: str, rules: tuple[DayRule, ...], first: date | None, last: date | None
+) -> Calendar:
+    # Shared by equal specs: a calendar caches only what these inputs determine.
+    return Calendar(zone, rules, first, last)
+
+
+_Strict = Field(strict=True)
+_Phone = Annotated[str, AfterValidator(check_phone)]
 
 
 class Campaign(_Model):
@@ -174,7 +207,7 @@ class Campaign(_Model):
     (0, 5, 'even')
     """
 
-    name: str = Field(min_length=1)
+    name: str
     assistant_id: str | None = None
     assistant_name: str | None = None
     description: str | None = None
@@ -183,19 +216,21 @@ class Campaign(_Model):
     start_time: str | None = None
     end_time: str | None = None
     timezone: str = "UTC"
-    active_days: tuple[Annotated[int, Field(strict=True)], ...] = (0, 1, 2, 3, 4, 5, 6)
-    day_schedules: dict[str, DaySchedule] = Field(default_factory=dict)
-    phone_number: str | None = None
-    call_retries: Annotated[int, Field(strict=True, ge=0, le=10)] = 0
-    retry_delay_seconds: Annotated[int, Field(strict=True, ge=0, le=86_400)] = 300
+    active_days: tuple[Annotated[int, _Strict, AfterValidator(_weekday)], ...] = tuple(range(7))
+    day_schedules: dict[Annotated[str, AfterValidator(_day_key)], DaySchedule] = Field(
+        default_factory=dict
+    )
+    phone_number: _Phone | None = None
+    call_retries: Annotated[int, _Strict, _in_range(0, 10)] = 0
+    retry_delay_seconds: Annotated[int, _Strict, _in_range(0, 86_400)] = 300
     retry_delay_mode: Literal["fixed", "next_day"] = "fixed"
     retry_conditions: tuple[RetryCondition, ...] = DEFAULT_RETRY_CONDITIONS
     scheduling_mode: Literal["even", "asap"] = "even"
-    call_interval_seconds: _NonNegInt = 30
-    max_concurrency: Annotated[int, Field(strict=True, ge=1)] = 5
+    call_interval_seconds: Annotated[int, _Strict, _in_range(0, None)] = 30
+    max_concurrency: Annotated[int, _Strict, _in_range(1, None)] = 5
     webhook_url: str | None = None
     customers: tuple[Customer, ...] = ()
-    phone_list: tuple[str, ...] = ()
+    phone_list: tuple[_Phone, ...] = ()
     # Fields of a saved campaign (the API's response); carried, not used.
     id: str | None = None
     workspace_id: str | None = None
@@ -209,7 +244,25 @@ class Campaign(_Model):
     version: str | None = None
 
     _warnings: tuple[str, ...] = PrivateAttr(default=())
-    _calendar: Calendar | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_spelling(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                alias = field.alias
+                if alias and alias != name and name in data and alias in data:
+                    raise ValueError(
+                        f"{alias} is given twice, as {alias!r} and as {name!r}; give it once"
+                    )
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"name must not be empty, got {value!r}")
+        return value
 
     @field_validator("start_time")
     @classmethod
@@ -223,7 +276,8 @@ class Campaign(_Model):
     def _end_time(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             parse_clock(value, end=True)
-            _check_window(info.data.get("start_time"), value)
+            # A missing startTime means 00:00, so endTime 00:00 alone is empty too.
+            _check_window(info.data.get("start_time") or "00:00", value)
         return value
 
     @field_validator("end_date")
@@ -248,38 +302,24 @@ class Campaign(_Model):
     @field_validator("active_days")
     @classmethod
     def _active_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        seen: set[int] = set()
-        for day in value:
-            if not 0 <= day <= 6:
-                raise ValueError(f"day must be 0 (Monday) to 6 (Sunday), got {day}")
-            if day in seen:
+        for i, day in enumerate(value):
+            if day in value[:i]:
                 raise ValueError(f"day {day} ({WEEKDAYS[day]}) is listed twice")
-            seen.add(day)
         return value
 
     @field_validator("day_schedules")
     @classmethod
-    def _day_schedules(cls, value: dict[str, DaySchedule]) -> dict[str, DaySchedule]:
-        for key in value:
-            if key not in {"0", "1", "2", "3", "4", "5", "6"}:
-                raise ValueError(
-                    f"daySchedules[{key!r}]: day must be 0 (Monday) to 6 (Sunday), got {key!r}"
-                )
-        return value
-
-    @field_validator("phone_number")
-    @classmethod
-    def _caller_id(cls, value: str | None) -> str | None:
-        return None if value is None else _check_phone(value)
-
-    @field_validator("phone_list")
-    @classmethod
-    def _phone_list(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for index, phone in enumerate(value):
+    def _day_schedules(
+        cls, value: dict[str, DaySchedule], info: ValidationInfo
+    ) -> dict[str, DaySchedule]:
+        for key, schedule in sorted(value.items()):
+            # A field left out falls back to the campaign's, which may leave the day empty.
+            start = schedule.start_time or info.data.get("start_time") or "00:00"
+            end = schedule.end_time or info.data.get("end_time") or "24:00"
             try:
-                _check_phone(phone)
+                _check_window(start, end)
             except ValueError as error:
-                raise ValueError(f"phoneList[{index}]: {error}") from None
+                raise ValueError(f"daySchedules[{key!r}]: {error}") from None
         return value
 
     @model_validator(mode="after")
@@ -294,14 +334,6 @@ class Campaign(_Model):
                     f"daySchedules[{key!r}] is set but {WEEKDAYS[int(key)]} is not in "
                     "activeDays, so that day has no window"
                 )
-            schedule = self.day_schedules[key]
-            start = schedule.start_time or self.start_time
-            end = schedule.end_time or self.end_time
-            try:
-                _check_window(start, end)
-            except ValueError as error:
-                # A fallback made the day's window empty; that is an error, not a warning.
-                raise ValueError(f"daySchedules[{key!r}]: {error}") from None
         counts: dict[str, int] = {}
         for phone in self.phones_in_order():
             counts[phone] = counts.get(phone, 0) + 1
@@ -347,11 +379,9 @@ class Campaign(_Model):
 
     def calendar(self) -> Calendar:
         """The campaign's calling windows: ``next_open``, ``contains`` and ``windows``."""
-        if self._calendar is None:
-            self._calendar = Calendar(
-                self.timezone,
-                [self.day_rule(weekday) for weekday in range(7)],
-                self.start_date,
-                self.end_date,
-            )
-        return self._calendar
+        return _calendar(
+            self.timezone,
+            tuple(self.day_rule(weekday) for weekday in range(7)),
+            self.start_date,
+            self.end_date,
+        )

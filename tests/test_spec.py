@@ -818,3 +818,42 @@ def test_warnings_are_sentences_in_a_tuple() -> None:
         "retryConditions lists an outcome more than once",
         "unknown field 'colour' is kept but not used",
     )
+
+
+# -- value semantics of a frozen model (library issues, see the report) -----------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Campaign caches its Calendar in a private attribute, and pydantic's __eq__ "
+    "compares private attributes: calling calendar() changes equality",
+)
+def test_equality_does_not_depend_on_a_cached_calendar() -> None:
+    first = Campaign.model_validate(reference_body())
+    second = Campaign.model_validate(reference_body())
+    assert first == second
+    first.calendar()
+    assert first == second
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model_copy(update=...) copies the private calendar cache: the copy keeps the "
+    "old zone's calendar",
+)
+def test_model_copy_does_not_keep_a_stale_calendar() -> None:
+    campaign = Campaign.model_validate(reference_body())
+    campaign.calendar()
+    moved = campaign.model_copy(update={"timezone": "Asia/Tokyo"})
+    assert moved.calendar().zone_key == "Asia/Tokyo"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="frozen=True makes pydantic generate __hash__, which fails on the dict field "
+    "daySchedules: unhashable type: 'dict'",
+)
+def test_frozen_campaign_is_hashable() -> None:
+    campaign = Campaign.model_validate({"name": "x"})
+    assert hash(campaign) == hash(Campaign.model_validate({"name": "x"}))

@@ -1,0 +1,612 @@
+"""The live engine: the rules of ``plan``, driven by real call results, with saved state.
+
+A host (the dialer of a calling platform) asks ``due(now)`` which attempts
+to start, dials them, and reports each result with ``record``. The engine
+answers like a call-outcome webhook: whether and when the customer is tried
+again. ``next_wakeup()`` says when to ask next, so the host can sleep.
+
+The engine runs the same ``Dialer`` and ``RetryPolicy`` as ``plan``: fed the
+outcomes and call lengths of a preview, it starts every call at the
+preview's instant. ``snapshot()`` saves its whole state as JSON and
+``Engine.restore`` continues from it, nothing lost or repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from scheduler.dialer import BLOCKED, CLOSED, IDLE, Dialer
+from scheduler.reasons import ReasonContext, local_label
+from scheduler.retry import RetryPolicy, check_outcome
+from scheduler.spec import Campaign, check_phone
+from scheduler.tz import TZDATA_VERSION, load_zone
+from scheduler.windows import epoch_seconds, from_epoch
+
+__all__ = [
+    "SNAPSHOT_VERSION",
+    "Decision",
+    "DueAttempt",
+    "Engine",
+    "EngineError",
+    "ExpiredAttempt",
+    "replay",
+]
+
+SNAPSHOT_VERSION = 1
+
+CampaignStatus = Literal["scheduled", "active", "paused", "completed", "cancelled"]
+# Per customer: what happens to them next, or how they ended.
+_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED = (
+    "pending",
+    "in progress",
+    "retry scheduled",
+    "done",
+    "exhausted",
+    "expired",
+    "removed",
+)
+_STATES = (_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED)
+
+
+class EngineError(ValueError):
+    """A call the engine refuses; its state is unchanged."""
+
+
+def fingerprint(campaign: Campaign) -> str:
+    """A digest of the spec, to refuse a snapshot taken under another campaign."""
+    text = campaign.model_dump_json(by_alias=True, round_trip=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DueAttempt:
+    """An attempt to start now: ``id`` (stable, unique), who, which attempt, when, and why."""
+
+    id: str
+    phone: str
+    number: int
+    start: datetime
+    due: datetime
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready row."""
+        return {
+            "id": self.id,
+            "phone": self.phone,
+            "attemptNumber": self.number,
+            "start": _iso(self.start),
+            "due": _iso(self.due),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredAttempt:
+    """An attempt that could not start before the campaign ended, and why."""
+
+    phone: str
+    number: int
+    due: datetime
+    reason: str
+
+
+class Decision(BaseModel):
+    """What the engine decided about a recorded call, shaped like a call-outcome webhook.
+
+    ``retry_scheduled_at`` is the earliest instant the retry may start (its
+    due time moved into a window); lines and pacing may start it later.
+    ``retries_remaining`` counts the retries still possible after the one
+    scheduled (0 when the customer is finished).
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    attempt_id: str
+    phone: str
+    attempt_number: int
+    outcome: str
+    started_at: datetime
+    ended_at: datetime
+    will_retry: bool
+    retry_scheduled_at: datetime | None
+    retries_remaining: int
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+class Engine:
+    """The live form of ``plan``: ``due``, ``record``, ``next_wakeup``, and saved state.
+
+    >>> from datetime import datetime, UTC
+    >>> from scheduler import Campaign, Engine
+    >>> c = Campaign(name="x", timezone="Europe/Prague", start_time="09:00",
+    ...              end_time="17:00", phone_list=("+420601000001",), call_retries=1)
+    >>> engine = Engine(c, now=datetime(2026, 3, 27, 8, 0, tzinfo=UTC))
+    >>> [a.id for a in engine.due(datetime(2026, 3, 27, 8, 0, tzinfo=UTC))]
+    ['+420601000001#1']
+    >>> d = engine.record("+420601000001#1", "Busy", datetime(2026, 3, 27, 8, 1, tzinfo=UTC))
+    >>> d.will_retry, d.retry_scheduled_at.isoformat(), d.retries_remaining
+    (True, '2026-03-27T08:06:00+00:00', 0)
+    """
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        *,
+        now: datetime,
+        journal: list[dict[str, Any]] | None = None,
+    ) -> None:
+        now_ts = epoch_seconds(now, "now")
+        self._setup(campaign, now_ts, journal)
+        self._add(campaign.unique_phones(), now_ts)
+        self._settle()
+
+    def _setup(self, campaign: Campaign, now_ts: int, journal: list[dict[str, Any]] | None) -> None:
+        self.campaign = campaign
+        self._calendar = campaign.calendar()
+        self._policy = RetryPolicy.of(campaign)
+        interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
+        self._context = ReasonContext(
+            load_zone(campaign.timezone), self._policy, campaign.max_concurrency, interval
+        )
+        self._dialer = Dialer(self._calendar, campaign.max_concurrency, interval, now_ts)
+        self._clock = now_ts
+        self._status: CampaignStatus = "scheduled"
+        self._phones: list[str] = []
+        self._index: dict[str, int] = {}
+        self._state: list[str] = []
+        self._number: list[int] = []  # the last attempt number handed out, per customer
+        self._last_outcome: list[str | None] = []
+        self._last_end: list[int | None] = []
+        self._in_flight: dict[str, tuple[int, int, int]] = {}  # id -> customer, number, start
+        self._decisions: dict[str, Decision] = {}
+        self._expired: list[ExpiredAttempt] = []
+        self._journal = journal
+
+    # -- the host's calls ---------------------------------------------------------
+
+    def due(self, now: datetime) -> list[DueAttempt]:
+        """The attempts to start at ``now``, in order; each is handed out once only.
+
+        ``now`` may not go back in time. Nothing is due while the campaign is
+        paused, cancelled or completed.
+        """
+        now_ts = self._advance(now)
+        started: list[DueAttempt] = []
+        if self._status in ("scheduled", "active"):
+            dialer = self._dialer
+            while True:
+                at, why = dialer.next_start()
+                if at < 0 or at > now_ts:
+                    break
+                due, customer, number = dialer.start(at)
+                dialer.hold_unknown()
+                phone = self._phones[customer]
+                attempt_id = f"{phone}#{number}"
+                self._in_flight[attempt_id] = (customer, number, at)
+                self._state[customer] = _IN_PROGRESS
+                self._number[customer] = number
+                reason = self._context.sentence(
+                    number, why, at, due, self._last_outcome[customer], self._last_end[customer]
+                )
+                started.append(
+                    DueAttempt(attempt_id, phone, number, from_epoch(at), from_epoch(due), reason)
+                )
+            if started:
+                self._status = "active"
+            self._settle()
+        self._log({"op": "due", "now": _iso(from_epoch(now_ts))}, [a.as_dict() for a in started])
+        return started
+
+    def record(
+        self,
+        attempt_id: str,
+        outcome: str,
+        ended_at: datetime,
+        *,
+        now: datetime | None = None,
+    ) -> Decision:
+        """Take the result of a call; say whether and when the customer is tried again.
+
+        Recording the same result twice returns the same decision. A call
+        counts as lasting at least one second (its end is rounded up to the
+        next whole second), as in ``plan``.
+        """
+        end_ts = self._check_end(attempt_id, outcome, ended_at, now)
+        previous = self._decisions.get(attempt_id)
+        if previous is not None:
+            return previous
+        customer, number, start = self._in_flight.pop(attempt_id)
+        self._dialer.ended(end_ts)
+        phone = self._phones[customer]
+        policy = self._policy
+        retry_at: int | None = None
+        will_retry = (
+            policy.retries_after(outcome, number)
+            and self._state[customer] != _REMOVED
+            and self._status != "cancelled"
+        )
+        if will_retry:
+            due = policy.due_ts(self._calendar, start, end_ts)
+            retry_at = None if due is None else self._calendar.next_open_ts(due)
+            self._last_outcome[customer] = outcome
+            self._last_end[customer] = end_ts
+            if due is None or retry_at is None:
+                will_retry = False
+                self._expire(customer, number + 1, end_ts + policy.delay if due is None else due)
+            else:
+                self._dialer.add_retry(due, customer, number + 1)
+                self._state[customer] = _RETRY
+        elif self._state[customer] != _REMOVED:
+            if outcome in policy.conditions and number > policy.retries:
+                self._state[customer] = _EXHAUSTED
+            else:
+                self._state[customer] = _DONE
+        decision = Decision(
+            attempt_id=attempt_id,
+            phone=phone,
+            attempt_number=number,
+            outcome=outcome,
+            started_at=from_epoch(start),
+            ended_at=from_epoch(end_ts),
+            will_retry=will_retry,
+            retry_scheduled_at=None if retry_at is None or not will_retry else from_epoch(retry_at),
+            retries_remaining=policy.retries - number if will_retry else 0,
+        )
+        self._decisions[attempt_id] = decision
+        self._settle()
+        self._log(
+            {
+                "op": "record",
+                "id": attempt_id,
+                "outcome": outcome,
+                "endedAt": _iso(ended_at.astimezone(UTC)),
+            },
+            decision.model_dump(mode="json", by_alias=True),
+        )
+        return decision
+
+    def next_wakeup(self) -> datetime | None:
+        """When ``due`` can next return an attempt, as far as the engine knows now.
+
+        ``None`` when nothing can start until a call in progress is recorded
+        (every line busy), while paused, and once the campaign is finished
+        (``status()`` tells which). A recorded call can bring it earlier, so
+        ask again after each ``record``.
+        """
+        if self._status not in ("scheduled", "active"):
+            return None
+        at, _ = self._dialer.next_start()
+        return None if at < 0 else from_epoch(at)
+
+    def pause(self, now: datetime) -> None:
+        """Stop new starts; calls in progress still record. ``resume`` goes on in the same order."""
+        self._advance(now)
+        if self._status in ("completed", "cancelled"):
+            raise EngineError(f"pause: the campaign is {self._status}")
+        self._status = "paused"
+        self._log({"op": "pause", "now": _iso(now)}, None)
+
+    def resume(self, now: datetime) -> None:
+        """Continue a paused campaign: the queue goes on in the order it had."""
+        now_ts = self._advance(now)
+        if self._status != "paused":
+            raise EngineError(f"resume: the campaign is {self._status}, not paused")
+        self._status = "active" if any(n > 0 for n in self._number) else "scheduled"
+        self._dialer.clock = max(self._dialer.clock, now_ts)
+        self._settle()
+        self._log({"op": "resume", "now": _iso(now)}, None)
+
+    def cancel(self, now: datetime) -> None:
+        """End the campaign: nothing more starts; calls in progress record, without retries."""
+        self._advance(now)
+        for _, customer, _ in self._dialer.pending():
+            if self._state[customer] in (_PENDING, _RETRY):
+                self._state[customer] = _DONE
+        self._dialer.clear()
+        self._status = "cancelled"
+        self._log({"op": "cancel", "now": _iso(now)}, None)
+
+    def add_customers(self, phones: Iterable[str], *, now: datetime) -> list[str]:
+        """Add numbers while the campaign runs; they queue after everyone already queued.
+
+        Numbers already in the campaign are skipped; the numbers added are returned.
+        """
+        now_ts = self._advance(now)
+        if self._status in ("completed", "cancelled"):
+            raise EngineError(f"add_customers: the campaign is {self._status}")
+        wanted = list(phones)
+        for i, phone in enumerate(wanted):
+            try:
+                check_phone(phone)
+            except ValueError as error:
+                raise EngineError(f"add_customers[{i}]: {error}") from None
+        added = self._add(wanted, now_ts)
+        self._settle()
+        self._log({"op": "add", "phones": wanted, "now": _iso(now)}, added)
+        return added
+
+    def remove_customer(self, phone: str) -> None:
+        """An opt-out: no further attempt for ``phone``, ever. A call in progress still records."""
+        customer = self._index.get(phone)
+        if customer is None:
+            raise EngineError(f"remove_customer: {phone!r} is not a customer of this campaign")
+        self._dialer.remove(customer)
+        self._state[customer] = _REMOVED
+        self._settle()
+        self._log({"op": "remove", "phone": phone}, None)
+
+    def status(self) -> dict[str, Any]:
+        """Customers by state and the campaign's status."""
+        counts = dict.fromkeys(_STATES, 0)
+        for state in self._state:
+            counts[state] += 1
+        return {"campaign": self._status, "customers": counts}
+
+    @property
+    def expired(self) -> list[ExpiredAttempt]:
+        """Attempts that could not start before the campaign ended, with reasons."""
+        return list(self._expired)
+
+    # -- saved state ----------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state, JSON-ready and versioned; ``Engine.restore`` continues from it."""
+        dialer = self._dialer
+        return {
+            "version": SNAPSHOT_VERSION,
+            "campaign": fingerprint(self.campaign),
+            "tzdataVersion": TZDATA_VERSION,
+            "clock": self._clock,
+            "status": self._status,
+            "phones": list(self._phones),
+            "state": [_STATES.index(s) for s in self._state],
+            "number": list(self._number),
+            "lastOutcome": list(self._last_outcome),
+            "lastEnd": list(self._last_end),
+            "inFlight": {k: list(v) for k, v in self._in_flight.items()},
+            "decisions": [
+                [
+                    d.attempt_id,
+                    d.outcome,
+                    epoch_seconds(d.started_at),
+                    epoch_seconds(d.ended_at),
+                    d.will_retry,
+                    None if d.retry_scheduled_at is None else epoch_seconds(d.retry_scheduled_at),
+                    d.retries_remaining,
+                    d.attempt_number,
+                ]
+                for d in self._decisions.values()
+            ],
+            "expired": [[e.phone, e.number, epoch_seconds(e.due), e.reason] for e in self._expired],
+            "dialer": {
+                "clock": dialer.clock,
+                "lastStart": dialer.last_start,
+                "firsts": [list(f) for f in dialer.firsts],
+                "retries": [list(r) for r in dialer.retries],
+                "running": list(dialer.running),
+                "unknown": dialer.unknown,
+                "removed": sorted(dialer.removed),
+            },
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        campaign: Campaign,
+        state: Mapping[str, Any],
+        *,
+        journal: list[dict[str, Any]] | None = None,
+    ) -> Engine:
+        """An engine that continues exactly where ``snapshot()`` left off."""
+        if not isinstance(state, Mapping) or state.get("version") != SNAPSHOT_VERSION:
+            got = state.get("version") if isinstance(state, Mapping) else type(state).__name__
+            raise EngineError(f"restore: snapshot version must be {SNAPSHOT_VERSION}, got {got!r}")
+        if state.get("campaign") != fingerprint(campaign):
+            raise EngineError(
+                "restore: this snapshot was taken under a different campaign spec "
+                f"(spec digest {fingerprint(campaign)[:12]}, "
+                f"snapshot {str(state.get('campaign'))[:12]})"
+            )
+        try:
+            engine = cls._from_state(campaign, state, journal)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise EngineError(f"restore: the snapshot is damaged ({error!r})") from None
+        return engine
+
+    @classmethod
+    def _from_state(
+        cls, campaign: Campaign, state: Mapping[str, Any], journal: list[dict[str, Any]] | None
+    ) -> Engine:
+        engine = cls.__new__(cls)
+        clock = int(state["clock"])
+        engine._setup(campaign, clock, journal)
+        engine._status = state["status"]
+        engine._phones = list(state["phones"])
+        engine._index = {p: i for i, p in enumerate(engine._phones)}
+        engine._state = [_STATES[i] for i in state["state"]]
+        engine._number = list(state["number"])
+        engine._last_outcome = list(state["lastOutcome"])
+        engine._last_end = list(state["lastEnd"])
+        engine._in_flight = {k: (v[0], v[1], v[2]) for k, v in state["inFlight"].items()}
+        phones = engine._phones
+        engine._decisions = {}
+        for row in state["decisions"]:
+            attempt_id, outcome, start, end, will, retry_at, remaining, number = row
+            engine._decisions[attempt_id] = Decision(
+                attempt_id=attempt_id,
+                phone=attempt_id.rsplit("#", 1)[0],
+                attempt_number=number,
+                outcome=outcome,
+                started_at=from_epoch(start),
+                ended_at=from_epoch(end),
+                will_retry=will,
+                retry_scheduled_at=None if retry_at is None else from_epoch(retry_at),
+                retries_remaining=remaining,
+            )
+        engine._expired = [
+            ExpiredAttempt(p, n, from_epoch(d), r) for p, n, d, r in state["expired"]
+        ]
+        d = state["dialer"]
+        dialer = engine._dialer
+        dialer.clock = int(d["clock"])
+        dialer.last_start = d["lastStart"]
+        dialer.firsts.clear()
+        dialer.firsts.extend((due, c) for due, c in d["firsts"])
+        dialer.retries[:] = [(due, c, n) for due, c, n in d["retries"]]
+        dialer.running[:] = list(d["running"])
+        dialer.unknown = int(d["unknown"])
+        dialer.removed = set(d["removed"])
+        if len(engine._state) != len(phones) or dialer.unknown != len(engine._in_flight):
+            raise ValueError("customer and call counts do not agree")
+        engine._clock = clock
+        return engine
+
+    # -- inside ---------------------------------------------------------------------
+
+    def _add(self, phones: Iterable[str], due: int) -> list[str]:
+        added = []
+        for phone in phones:
+            if phone in self._index:
+                continue
+            customer = len(self._phones)
+            self._index[phone] = customer
+            self._phones.append(phone)
+            self._state.append(_PENDING)
+            self._number.append(0)
+            self._last_outcome.append(None)
+            self._last_end.append(None)
+            self._dialer.add_first(due, customer)
+            added.append(phone)
+        return added
+
+    def _advance(self, now: datetime) -> int:
+        now_ts = epoch_seconds(now, "now")
+        if now_ts < self._clock:
+            raise EngineError(
+                f"now {_iso(from_epoch(now_ts))} is before the engine's clock "
+                f"{_iso(from_epoch(self._clock))}: time does not go back"
+            )
+        self._clock = now_ts
+        self._dialer.clock = max(self._dialer.clock, now_ts)
+        return now_ts
+
+    def _check_end(
+        self, attempt_id: str, outcome: str, ended_at: datetime, now: datetime | None
+    ) -> int:
+        """Validate a result before anything changes; the rounded end in epoch seconds."""
+        try:
+            check_outcome(outcome, "record: outcome")
+        except ValueError as error:
+            raise EngineError(str(error)) from None
+        exact = epoch_seconds(ended_at, "ended_at")
+        # Round up: a call that ended 0.4 s into a second held its line through it.
+        end_ts = exact + (1 if ended_at > from_epoch(exact) else 0)
+        previous = self._decisions.get(attempt_id)
+        if previous is not None:
+            # The same result again is answered with the same decision; another is refused.
+            start = epoch_seconds(previous.started_at)
+            if previous.outcome != outcome or previous.ended_at != from_epoch(
+                max(end_ts, start + 1)
+            ):
+                raise EngineError(
+                    f"record: {attempt_id} is already recorded as {previous.outcome} ended at "
+                    f"{_iso(previous.ended_at)}; got {outcome} at {_iso(ended_at)}"
+                )
+            return epoch_seconds(previous.ended_at)
+        flight = self._in_flight.get(attempt_id)
+        if flight is None:
+            raise EngineError(
+                f"record: unknown attempt id {attempt_id!r}: it was never handed out by due()"
+            )
+        start = flight[2]
+        if end_ts < start:
+            raise EngineError(
+                f"record: ended_at {_iso(ended_at)} is before the attempt started at "
+                f"{_iso(from_epoch(start))}"
+            )
+        if now is not None and ended_at > now:
+            raise EngineError(
+                f"record: ended_at {_iso(ended_at)} is in the future of now {_iso(now)}"
+            )
+        return max(end_ts, start + 1)
+
+    def _expire(self, customer: int, number: int, due: int) -> None:
+        phone = self._phones[customer]
+        closed = self._calendar.last_close_ts()
+        after = (
+            "no calling window is left"
+            if closed is None
+            else f"the last window closed at {local_label(closed, self._context.zone)}"
+        )
+        if number == 1:
+            reason = f"attempt 1 of {self._policy.attempts}: still queued when {after}"
+        else:
+            reason = (
+                f"retry {number - 1} of {self._policy.retries}: due "
+                f"{local_label(due, self._context.zone)}, but {after}"
+            )
+        self._expired.append(ExpiredAttempt(phone, number, from_epoch(due), reason))
+        self._state[customer] = _EXPIRED
+
+    def _settle(self) -> None:
+        """Expire what can no longer start, and notice when the campaign is finished."""
+        if self._status in ("completed", "cancelled"):
+            return
+        at, _ = self._dialer.next_start()
+        if at == CLOSED:
+            rows = sorted(self._dialer.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
+            self._dialer.clear()
+            for due, customer, number in rows:
+                self._expire(customer, number, due)
+            at = IDLE
+        if at == IDLE and not self._in_flight and self._status != "paused":
+            self._status = "completed"
+        assert at != BLOCKED or self._in_flight
+
+    def _log(self, call: dict[str, Any], result: Any) -> None:
+        if self._journal is not None:
+            self._journal.append({**call, "result": result})
+
+
+def replay(campaign: Campaign, now: datetime, journal: Iterable[Mapping[str, Any]]) -> Engine:
+    """Run a saved journal again on a new engine; raise where a result differs.
+
+    Each entry is one call (``op`` with its arguments) and the result it
+    gave; entries are what an engine built with ``journal=[...]`` appends, one
+    JSON object per line when saved.
+    """
+    engine = Engine(campaign, now=now)
+    for line, entry in enumerate(journal, 1):
+        op = entry["op"]
+        if op == "due":
+            got: Any = [a.as_dict() for a in engine.due(datetime.fromisoformat(entry["now"]))]
+        elif op == "record":
+            got = engine.record(
+                entry["id"], entry["outcome"], datetime.fromisoformat(entry["endedAt"])
+            ).model_dump(mode="json", by_alias=True)
+        elif op == "add":
+            got = engine.add_customers(entry["phones"], now=datetime.fromisoformat(entry["now"]))
+        elif op in ("pause", "resume", "cancel"):
+            getattr(engine, op)(datetime.fromisoformat(entry["now"]))
+            got = None
+        elif op == "remove":
+            engine.remove_customer(entry["phone"])
+            got = None
+        else:
+            raise EngineError(f"replay: line {line}: unknown op {op!r}")
+        if got != entry.get("result"):
+            raise EngineError(
+                f"replay: line {line} ({op}) gave {got!r}, the journal says {entry.get('result')!r}"
+            )
+    return engine

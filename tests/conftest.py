@@ -1,0 +1,12 @@
+"""Hypothesis budgets: a fixed, derandomized "ci" run by default, "long" on demand.
+
+Choose with HYPOTHESIS_PROFILE=long or pytest --hypothesis-profile=long.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True)
+settings.register_profile("long", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,634 @@
+"""The preview: which customer is called when, to the second, and why then.
+
+Scenarios of SEMANTICS.md sections 3 (attempts and retries), 4 (pacing and
+concurrency) and 5 (outcomes, expiry), each pinned to exact instants. Unless
+a test says otherwise the campaign calls New York, 09:00-17:00 on weekdays;
+2026-01-05 is a Monday, on EST (UTC-05:00), so 09:00 local is 14:00Z.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduler import Campaign, Timeline, outcomes, plan
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+BASE: dict[str, Any] = {
+    "name": "t",
+    "timezone": "America/New_York",
+    "startTime": "09:00",
+    "endTime": "17:00",
+    "activeDays": [0, 1, 2, 3, 4],
+    "callRetries": 2,
+    "retryDelaySeconds": 7200,
+    "retryDelayMode": "fixed",
+    "schedulingMode": "even",
+    "callIntervalSeconds": 30,
+    "maxConcurrency": 5,
+}
+
+
+def phones(n: int) -> list[str]:
+    """``n`` distinct numbers, in list order."""
+    return [f"+1415555{i:04d}" for i in range(1, n + 1)]
+
+
+A, B, C, D, E = phones(5)
+
+
+def campaign(**overrides: Any) -> Campaign:
+    """The base New York campaign with some fields of the body replaced."""
+    body = {**BASE, "phoneList": [A], **overrides}
+    return Campaign.model_validate(body)
+
+
+def utc(text: str) -> datetime:
+    """``"2026-01-05T14:00:00Z"`` as an aware UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def starts(timeline: Timeline) -> list[tuple[str, int, str]]:
+    """``(phone, attempt, start)`` of every attempt, starts as ``...Z`` strings."""
+    return [
+        (a.phone, a.number, a.start.isoformat().replace("+00:00", "Z")) for a in timeline.attempts
+    ]
+
+
+# -- retries and windows --------------------------------------------------------
+
+
+def test_retry_due_after_the_window_closes_waits_for_the_next_opening() -> None:
+    # Monday 16:59 EST: a 30 s No Answer; 2 h later it is 18:59:30, after closing.
+    timeline = plan(campaign(), now=utc("2026-01-05T21:59:00Z"))
+    first, retry, last = timeline.attempts
+    assert (first.number, first.start) == (1, utc("2026-01-05T21:59:00Z"))
+    assert first.local_start == datetime(2026, 1, 5, 16, 59, tzinfo=NEW_YORK)
+    assert first.end == utc("2026-01-05T21:59:30Z")
+    # Not at 19:00 (00:00Z), but at Tuesday's opening.
+    assert retry.number == 2
+    assert retry.due == utc("2026-01-05T23:59:30Z")
+    assert retry.start == utc("2026-01-06T14:00:00Z")
+    assert retry.local_start == datetime(2026, 1, 6, 9, 0, tzinfo=NEW_YORK)
+    assert "after the window closes" in retry.reason
+    assert "Tue 09:00 EST" in retry.reason
+    assert "No Answer" in retry.reason
+    # The last retry counts 2 h from the end of Tuesday's 09:00 call: inside the window.
+    assert last.number == 3
+    assert last.start == utc("2026-01-06T16:00:30Z")
+    assert "Tue 11:00:30 EST" in last.reason
+    assert timeline.final_states == {A: "exhausted"}
+    assert timeline.expired == []
+
+
+@pytest.mark.parametrize(
+    ("now", "delay", "expected_retry"),
+    [
+        ("2026-01-09T15:00:00Z", 0, "2026-01-12T14:00:00Z"),
+        ("2026-01-05T15:00:00Z", 0, "2026-01-06T14:00:00Z"),
+        ("2026-01-05T21:00:00Z", 3600, "2026-01-06T14:00:00Z"),
+        ("2026-01-05T21:00:00Z", 86_400, "2026-01-06T21:00:30Z"),
+        ("2026-01-09T21:00:00Z", 86_400, "2026-01-12T14:00:00Z"),
+    ],
+    ids=[
+        "friday_to_monday_opening",
+        "morning_call_waits_for_tomorrow",
+        "short_delay_next_opening",
+        "delay_beyond_opening_wins",
+        "weekend_skipped_delay_long_past",
+    ],
+)
+def test_next_day_retry(now: str, delay: int, expected_retry: str) -> None:
+    c = campaign(retryDelayMode="next_day", retryDelaySeconds=delay, callRetries=1)
+    timeline = plan(c, now=utc(now))
+    first, retry = timeline.attempts
+    assert first.start == utc(now)
+    assert retry.start == utc(expected_retry)
+    assert retry.due == retry.start
+    assert retry.start - first.end >= timedelta(seconds=delay)
+    assert "next_day" in retry.reason
+
+
+def test_next_day_retry_of_an_overnight_window_waits_for_the_next_days_window() -> None:
+    # Window 22:00-02:00 every day; a call at 01:00 Tuesday belongs to Monday's window,
+    # so the retry goes to Tuesday's window (22:00 Tuesday), not to 01:00:30.
+    c = campaign(
+        startTime="22:00",
+        endTime="02:00",
+        activeDays=[0, 1, 2, 3, 4, 5, 6],
+        retryDelayMode="next_day",
+        retryDelaySeconds=0,
+        callRetries=1,
+    )
+    timeline = plan(c, now=utc("2026-01-06T06:00:00Z"))  # Tuesday 01:00 EST
+    first, retry = timeline.attempts
+    assert first.start == utc("2026-01-06T06:00:00Z")
+    assert retry.start == utc("2026-01-07T03:00:00Z")  # Tuesday 22:00 EST
+
+
+@pytest.mark.parametrize(
+    ("now", "delay", "expected_retry"),
+    [
+        ("2026-03-08T06:00:00Z", 3600, "2026-03-08T07:00:30Z"),
+        ("2026-03-08T06:00:00Z", 7200, "2026-03-08T08:00:30Z"),
+        ("2026-11-01T05:00:00Z", 3600, "2026-11-01T06:00:30Z"),
+        ("2026-11-01T05:30:00Z", 5400, "2026-11-01T07:00:30Z"),
+    ],
+    ids=[
+        "spring_forward_1h",
+        "spring_forward_2h_not_wall_clock_03_00",
+        "fall_back_1h_lands_in_repeated_hour",
+        "fall_back_90min",
+    ],
+)
+def test_fixed_retry_across_dst_is_delayed_by_real_seconds(
+    now: str, delay: int, expected_retry: str
+) -> None:
+    c = campaign(
+        startTime="00:00",
+        endTime="24:00",
+        activeDays=[0, 1, 2, 3, 4, 5, 6],
+        retryDelaySeconds=delay,
+        callRetries=1,
+    )
+    timeline = plan(c, now=utc(now))
+    first, retry = timeline.attempts
+    assert first.start == utc(now)
+    assert retry.start == utc(expected_retry)
+    assert (retry.start - first.end).total_seconds() == delay
+    assert retry.start_ts - first.end_ts == delay
+
+
+def test_fixed_retry_counts_from_the_end_of_the_call_not_its_start() -> None:
+    c = campaign(retryDelaySeconds=600, callRetries=1)
+    timeline = plan(
+        c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("Busy", 250)
+    )
+    first, retry = timeline.attempts
+    assert first.end == utc("2026-01-05T15:04:10Z")
+    assert retry.start == utc("2026-01-05T15:14:10Z")
+    assert "Busy" in retry.reason
+    assert "10 min delay" in retry.reason
+
+
+def test_retry_delay_zero_retries_as_soon_as_the_call_ends() -> None:
+    c = campaign(retryDelaySeconds=0, callRetries=2, callIntervalSeconds=0)
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("Busy", 1))
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T15:00:00Z"),
+        (A, 2, "2026-01-05T15:00:01Z"),
+        (A, 3, "2026-01-05T15:00:02Z"),
+    ]
+
+
+# -- pacing and concurrency -----------------------------------------------------
+
+
+def test_even_mode_spaces_starts_by_the_interval_from_the_opening() -> None:
+    c = campaign(phoneList=phones(10), callRetries=0)
+    timeline = plan(c, now=utc("2026-01-05T12:00:00Z"))  # 07:00 EST, before opening
+    opening = utc("2026-01-05T14:00:00Z")
+    assert [a.start for a in timeline.attempts] == [
+        opening + timedelta(seconds=30 * k) for k in range(10)
+    ]
+    assert [a.phone for a in timeline.attempts] == phones(10)
+    assert "first opening is Mon 09:00 EST" in timeline.attempts[0].reason
+    assert "30 s after the previous call started" in timeline.attempts[1].reason
+
+
+def test_even_mode_waits_for_a_free_line_when_calls_outlast_the_interval() -> None:
+    # 10 min calls, 5 lines, 30 s pacing: five starts 30 s apart, then each
+    # further call waits for the line of the call five before it.
+    c = campaign(phoneList=phones(8), callRetries=0)
+    timeline = plan(
+        c, now=utc("2026-01-05T14:00:00Z"), outcomes=outcomes.always("No Answer", 600)
+    )
+    offsets = [int((a.start - utc("2026-01-05T14:00:00Z")).total_seconds())
+               for a in timeline.attempts]
+    assert offsets == [0, 30, 60, 90, 120, 600, 630, 660]
+    assert "all 5 were busy" in timeline.attempts[5].reason
+
+
+def test_asap_mode_fills_every_line_at_once() -> None:
+    c = campaign(
+        phoneList=phones(7), callRetries=0, schedulingMode="asap", maxConcurrency=3
+    )
+    timeline = plan(
+        c, now=utc("2026-01-05T12:00:00Z"), outcomes=outcomes.always("No Answer", 60)
+    )
+    opening = utc("2026-01-05T14:00:00Z")
+    assert [a.start for a in timeline.attempts] == [
+        opening, opening, opening,
+        opening + timedelta(seconds=60),
+        opening + timedelta(seconds=60),
+        opening + timedelta(seconds=60),
+        opening + timedelta(seconds=120),
+    ]
+    assert [a.phone for a in timeline.attempts] == phones(7)
+
+
+def test_asap_mode_ignores_the_interval() -> None:
+    c = campaign(
+        phoneList=phones(4), callRetries=0, schedulingMode="asap", callIntervalSeconds=120
+    )
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"))
+    assert {a.start for a in timeline.attempts} == {utc("2026-01-05T15:00:00Z")}
+
+
+def test_a_call_may_run_past_the_windows_end() -> None:
+    c = campaign(phoneList=phones(2), callRetries=0)
+    timeline = plan(
+        c, now=utc("2026-01-05T21:59:40Z"), outcomes=outcomes.always("success", 600)
+    )
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T21:59:40Z"),
+        (B, 1, "2026-01-06T14:00:00Z"),  # 22:00:10Z would be after closing
+    ]
+    assert timeline.attempts[0].end == utc("2026-01-05T22:09:40Z")
+
+
+def test_due_retries_outrank_first_attempts_still_queued() -> None:
+    # One line, 60 s calls, retries due 90 s after a call ends: A's retry is due
+    # at +150 s while C and D still wait for their first call.
+    c = campaign(
+        phoneList=phones(4),
+        callRetries=1,
+        retryDelaySeconds=90,
+        schedulingMode="asap",
+        maxConcurrency=1,
+    )
+    timeline = plan(
+        c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("No Answer", 60)
+    )
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T15:00:00Z"),
+        (B, 1, "2026-01-05T15:01:00Z"),
+        (C, 1, "2026-01-05T15:02:00Z"),
+        (A, 2, "2026-01-05T15:03:00Z"),  # due 15:02:30, before D's first call
+        (B, 2, "2026-01-05T15:04:00Z"),  # due 15:03:30
+        (C, 2, "2026-01-05T15:05:00Z"),  # due 15:04:30
+        (D, 1, "2026-01-05T15:06:00Z"),
+        (D, 2, "2026-01-05T15:08:30Z"),
+    ]
+
+
+def test_retries_due_together_go_in_customer_order() -> None:
+    # B's call is shorter, so its retry is due first; A's and C's are due at the same
+    # instant and go in list order.
+    c = campaign(
+        phoneList=[A, B, C],
+        callRetries=1,
+        retryDelaySeconds=0,
+        schedulingMode="asap",
+        maxConcurrency=3,
+    )
+    source = outcomes.scripted(
+        {A: [("Busy", 100)], B: [("Busy", 50)], C: [("Busy", 100)]},
+        default=outcomes.always("success", 10),
+    )
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=source)
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T15:00:00Z"),
+        (B, 1, "2026-01-05T15:00:00Z"),
+        (C, 1, "2026-01-05T15:00:00Z"),
+        (B, 2, "2026-01-05T15:00:50Z"),
+        (A, 2, "2026-01-05T15:01:40Z"),
+        (C, 2, "2026-01-05T15:01:40Z"),
+    ]
+
+
+# -- how customers end ----------------------------------------------------------
+
+
+def test_success_ends_a_customer() -> None:
+    c = campaign(phoneList=[A, B], callRetries=3, retryDelaySeconds=60)
+    source = outcomes.scripted({A: [("No Answer", 20), ("success", 120)]})
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=source)
+    a_attempts = [a for a in timeline.attempts if a.phone == A]
+    b_attempts = [a for a in timeline.attempts if a.phone == B]
+    assert [(a.number, a.outcome) for a in a_attempts] == [(1, "No Answer"), (2, "success")]
+    assert [a.number for a in b_attempts] == [1, 2, 3, 4]
+    assert timeline.final_states == {A: "done", B: "exhausted"}
+    assert timeline.expired == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "conditions"),
+    [
+        ("Rejected", None),
+        ("Invalid", None),
+        ("api_error", None),
+        ("exceeded-max-duration", None),
+        ("No Answer", ["Busy"]),
+        ("api_error", ["No Answer", "Busy"]),
+    ],
+    ids=[
+        "rejected_default_conditions",
+        "invalid_default_conditions",
+        "api_error_never_retried",
+        "max_duration_default_conditions",
+        "no_answer_not_in_custom_conditions",
+        "api_error_custom_conditions",
+    ],
+)
+def test_outcome_not_in_retry_conditions_ends_the_customer(
+    outcome: str, conditions: list[str] | None
+) -> None:
+    overrides: dict[str, Any] = {"callRetries": 3}
+    if conditions is not None:
+        overrides["retryConditions"] = conditions
+    timeline = plan(
+        campaign(**overrides), now=utc("2026-01-05T15:00:00Z"),
+        outcomes=outcomes.always(outcome, 15),
+    )
+    assert [(a.number, a.outcome) for a in timeline.attempts] == [(1, outcome)]
+    assert timeline.final_states == {A: "done"}
+    assert timeline.expired == []
+
+
+@pytest.mark.parametrize(
+    "outcome", ["Busy", "voicemail", "Timeout", "Unreachable", "Service Unavailable"]
+)
+def test_default_retry_conditions_retry_until_exhausted(outcome: str) -> None:
+    timeline = plan(
+        campaign(callRetries=2, retryDelaySeconds=60),
+        now=utc("2026-01-05T15:00:00Z"),
+        outcomes=outcomes.always(outcome, 10),
+    )
+    assert [a.number for a in timeline.attempts] == [1, 2, 3]
+    assert timeline.final_states == {A: "exhausted"}
+
+
+def test_call_retries_zero_calls_once() -> None:
+    timeline = plan(campaign(callRetries=0), now=utc("2026-01-05T15:00:00Z"))
+    assert [a.number for a in timeline.attempts] == [1]
+    assert timeline.final_states == {A: "exhausted"}
+
+
+def test_duplicate_numbers_are_called_once_with_a_warning() -> None:
+    c = campaign(
+        customers=[{"phoneNumber": C, "properties": {"name": "Carol"}}, {"phoneNumber": A}],
+        phoneList=[A, B, A, C],
+        callRetries=0,
+    )
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"))
+    # customers first, then phoneList; each number once, in the order first listed.
+    assert [a.phone for a in timeline.attempts] == [C, A, B]
+    assert list(timeline.final_states) == [C, A, B]
+    assert any(A in w and "3 times" in w and "called once" in w for w in timeline.warnings)
+    assert any(C in w and "2 times" in w for w in timeline.warnings)
+    assert not any(B in w for w in timeline.warnings)
+    assert timeline.summary().customers == 3
+
+
+# -- when the campaign starts ---------------------------------------------------
+
+
+def test_now_inside_a_window_calls_at_now_exactly() -> None:
+    timeline = plan(campaign(), now=utc("2026-01-05T15:17:23Z"))
+    first = timeline.attempts[0]
+    assert first.start == utc("2026-01-05T15:17:23Z")
+    assert first.local_start == datetime(2026, 1, 5, 10, 17, 23, tzinfo=NEW_YORK)
+    assert first.local_start.utcoffset() == timedelta(hours=-5)
+
+
+def test_now_given_in_another_zone_is_the_same_instant() -> None:
+    prague = datetime(2026, 1, 5, 16, 17, 23, tzinfo=ZoneInfo("Europe/Prague"))
+    timeline = plan(campaign(), now=prague)
+    assert timeline.attempts[0].start == utc("2026-01-05T15:17:23Z")
+    assert timeline.attempts[0].start.tzinfo == UTC
+
+
+def test_now_after_closing_calls_at_the_next_opening() -> None:
+    timeline = plan(campaign(callRetries=0), now=utc("2026-01-09T22:00:00Z"))  # Friday 17:00
+    assert starts(timeline) == [(A, 1, "2026-01-12T14:00:00Z")]  # Monday 09:00
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library bug: plan floors a fractional now to the whole second and starts before it",
+)
+def test_no_call_starts_before_a_fractional_now() -> None:
+    now = datetime(2026, 1, 5, 15, 0, 0, 500_000, tzinfo=UTC)
+    timeline = plan(campaign(), now=now)
+    assert timeline.attempts[0].start >= now
+
+
+@pytest.mark.parametrize(
+    ("start_date", "expected_first"),
+    [
+        ("2026-01-07", "2026-01-07T14:00:00Z"),
+        ("2026-01-10", "2026-01-12T14:00:00Z"),
+        ("2026-03-09", "2026-03-09T13:00:00Z"),
+        ("2026-01-01", "2026-01-05T15:00:00Z"),
+    ],
+    ids=["wednesday_opening", "saturday_start_waits_for_monday", "edt_opening", "past_start_date"],
+)
+def test_start_date_sets_the_first_call(start_date: str, expected_first: str) -> None:
+    timeline = plan(
+        campaign(startDate=start_date, callRetries=0), now=utc("2026-01-05T15:00:00Z")
+    )
+    assert starts(timeline) == [(A, 1, expected_first)]
+
+
+def test_active_days_empty_expires_everything() -> None:
+    c = campaign(activeDays=[], phoneList=phones(3))
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"))
+    assert timeline.attempts == []
+    assert [(e.phone, e.number) for e in timeline.expired] == [(p, 1) for p in phones(3)]
+    for entry in timeline.expired:
+        assert "no calling window is left" in entry.reason
+        assert entry.due == utc("2026-01-05T15:00:00Z")
+    assert timeline.final_states == dict.fromkeys(phones(3), "expired")
+    assert any("activeDays is empty" in w for w in timeline.warnings)
+    assert any("3 of 3 customers are never called" in w for w in timeline.warnings)
+    summary = timeline.summary()
+    assert (summary.attempts, summary.expired, summary.first_call) == (0, 3, None)
+
+
+# -- when the campaign ends -----------------------------------------------------
+
+
+def test_end_date_too_close_expires_the_rest_with_reasons() -> None:
+    # Monday 16:00 EST, the campaign's last day: 10-minute pacing fits six first
+    # calls before 17:00; the other four never get one and no retry gets a window.
+    c = campaign(
+        phoneList=phones(10), endDate="2026-01-05", callIntervalSeconds=600, callRetries=1
+    )
+    timeline = plan(c, now=utc("2026-01-05T21:00:00Z"))
+    assert [a.start for a in timeline.attempts] == [
+        utc("2026-01-05T21:00:00Z") + timedelta(minutes=10 * k) for k in range(6)
+    ]
+    retries = [e for e in timeline.expired if e.number == 2]
+    firsts = [e for e in timeline.expired if e.number == 1]
+    assert [e.phone for e in retries] == phones(6)
+    assert [e.phone for e in firsts] == phones(10)[6:]
+    for entry in firsts:
+        assert "the list did not fit" in entry.reason
+        assert "Mon 17:00 EST" in entry.reason
+        assert entry.due == utc("2026-01-05T21:00:00Z")
+    for entry, attempt in zip(retries, timeline.attempts, strict=True):
+        assert entry.due == attempt.end + timedelta(hours=2)
+        assert "retry 1 of 1" in entry.reason
+        assert "the last window closed at Mon 17:00 EST on 2026-01-05" in entry.reason
+    assert timeline.final_states == dict.fromkeys(phones(10), "expired")
+    assert "the list does not fit: 4 of 10 customers are never called before the campaign ends" in (
+        timeline.warnings
+    )
+    assert "6 retries expire: no window is left for them" in timeline.warnings
+    assert timeline.summary().expired == 10
+
+
+def test_end_date_expires_a_next_day_retry_with_no_later_window() -> None:
+    c = campaign(
+        phoneList=[A, B],
+        endDate="2026-01-05",
+        retryDelayMode="next_day",
+        retryDelaySeconds=0,
+        callRetries=1,
+    )
+    source = outcomes.scripted({B: [("success", 30)]})
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=source)
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T15:00:00Z"),
+        (B, 1, "2026-01-05T15:00:30Z"),
+    ]
+    [entry] = timeline.expired
+    assert (entry.phone, entry.number) == (A, 2)
+    assert "no later day has a window" in entry.reason
+    assert timeline.final_states == {A: "expired", B: "done"}
+
+
+def test_end_date_in_the_past_expires_every_first_attempt() -> None:
+    c = campaign(phoneList=[A, B], startDate="2025-12-01", endDate="2025-12-31")
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"))
+    assert timeline.attempts == []
+    assert [(e.phone, e.number) for e in timeline.expired] == [(A, 1), (B, 1)]
+    assert timeline.final_states == {A: "expired", B: "expired"}
+
+
+def test_retries_on_the_last_day_still_run_until_it_closes() -> None:
+    c = campaign(endDate="2026-01-06", retryDelaySeconds=3600, callRetries=3)
+    timeline = plan(c, now=utc("2026-01-06T20:00:00Z"))  # Tuesday 15:00 EST
+    assert starts(timeline) == [
+        (A, 1, "2026-01-06T20:00:00Z"),
+        (A, 2, "2026-01-06T21:00:30Z"),
+    ]
+    [entry] = timeline.expired
+    assert entry.number == 3
+    assert entry.due == utc("2026-01-06T22:01:00Z")  # Tuesday 17:01, just after closing
+    assert timeline.final_states == {A: "expired"}
+
+
+# -- the summary ----------------------------------------------------------------
+
+
+def test_summary_of_a_small_campaign() -> None:
+    # Monday 16:00 EST; 30 s pacing; B answers the first time. The 2 h retries of A
+    # and C fall after closing and go to Tuesday's opening, 30 s apart.
+    c = campaign(phoneList=[A, B, C], callRetries=1)
+    source = outcomes.scripted({B: [("success", 90)]})
+    timeline = plan(c, now=utc("2026-01-05T21:00:00Z"), outcomes=source)
+    assert starts(timeline) == [
+        (A, 1, "2026-01-05T21:00:00Z"),
+        (B, 1, "2026-01-05T21:00:30Z"),
+        (C, 1, "2026-01-05T21:01:00Z"),
+        (A, 2, "2026-01-06T14:00:00Z"),
+        (C, 2, "2026-01-06T14:00:30Z"),
+    ]
+    summary = timeline.summary()
+    assert summary.customers == 3
+    assert summary.attempts == 5
+    assert summary.calls_per_day == {date(2026, 1, 5): 3, date(2026, 1, 6): 2}
+    assert summary.first_call == utc("2026-01-05T21:00:00Z")
+    assert summary.last_call == utc("2026-01-06T14:00:30Z")
+    assert summary.reached_last_attempt == 2
+    assert summary.expired == 0
+    assert summary.busiest_hour == (datetime(2026, 1, 5, 16, 0, tzinfo=NEW_YORK), 3)
+    assert summary.outcomes == {"No Answer": 4, "success": 1}
+    assert summary.as_dict() == {
+        "customers": 3,
+        "attempts": 5,
+        "callsPerDay": {"2026-01-05": 3, "2026-01-06": 2},
+        "firstCall": "2026-01-05T21:00:00Z",
+        "lastCall": "2026-01-06T14:00:30Z",
+        "reachedLastAttempt": 2,
+        "expired": 0,
+        "busiestHour": {"start": "2026-01-05T16:00:00-05:00", "calls": 3},
+        "outcomes": {"No Answer": 4, "success": 1},
+    }
+    assert timeline.final_states == {A: "exhausted", B: "done", C: "exhausted"}
+
+
+def test_summary_counts_calls_per_local_day_not_utc_day() -> None:
+    # 19:00-23:00 EST is 00:00-04:00Z the next UTC day: the local date counts.
+    c = campaign(
+        startTime="19:00", endTime="23:00", phoneList=phones(2), callRetries=0
+    )
+    timeline = plan(c, now=utc("2026-01-06T01:00:00Z"))  # Monday 20:00 EST
+    assert timeline.summary().calls_per_day == {date(2026, 1, 5): 2}
+
+
+def test_summary_of_an_empty_plan() -> None:
+    timeline = plan(campaign(activeDays=[]), now=utc("2026-01-05T15:00:00Z"))
+    summary = timeline.summary()
+    assert summary.calls_per_day == {}
+    assert (summary.first_call, summary.last_call, summary.busiest_hour) == (None, None, None)
+    assert summary.outcomes == {}
+
+
+# -- the timeline's shape -------------------------------------------------------
+
+
+def test_attempt_rows_are_json_ready() -> None:
+    timeline = plan(campaign(callRetries=0), now=utc("2026-01-05T15:00:00Z"))
+    assert timeline.attempts[0].as_dict() == {
+        "phone": A,
+        "attempt": 1,
+        "start": "2026-01-05T15:00:00Z",
+        "end": "2026-01-05T15:00:30Z",
+        "localStart": "2026-01-05T10:00:00-05:00",
+        "outcome": "No Answer",
+        "reason": timeline.attempts[0].reason,
+    }
+    assert timeline.tzdata_version
+    assert timeline.attempts[0].start.tzinfo == UTC
+    assert timeline.attempts[0].end.tzinfo == UTC
+
+
+def test_plan_rejects_a_naive_now() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        plan(campaign(), now=datetime(2026, 1, 5, 15, 0))
+
+
+def test_same_inputs_give_identical_output() -> None:
+    body: dict[str, Any] = {
+        **BASE,
+        "timezone": "Europe/Prague",
+        "phoneList": phones(9),
+        "callRetries": 3,
+        "retryDelaySeconds": 1800,
+        "maxConcurrency": 2,
+        "endDate": "2026-03-31",
+    }
+    now = utc("2026-03-27T14:00:00Z")  # Friday; DST starts in Prague on Sunday 29th
+
+    def run(c: Campaign) -> dict[str, Any]:
+        timeline = plan(c, now=now, outcomes=outcomes.random(17, answer_rate=0.2))
+        return {
+            "attempts": [a.as_dict() for a in timeline.attempts],
+            "expired": [e.as_dict() for e in timeline.expired],
+            "warnings": timeline.warnings,
+            "final": timeline.final_states,
+            "summary": timeline.summary().as_dict(),
+        }
+
+    shared = Campaign.model_validate(body)
+    first = run(shared)
+    assert first == run(shared)  # the campaign's calendar is reused
+    assert first == run(Campaign.model_validate(body))  # and built afresh
+    assert len(first["attempts"]) > 9
