@@ -17,10 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from typing import Any, Literal, NamedTuple
 
 from scheduler.dialer import BLOCKED, CLOSED, IDLE, Dialer
 from scheduler.reasons import ReasonContext, local_label
@@ -65,16 +62,50 @@ def fingerprint(campaign: Campaign) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
 class DueAttempt:
     """An attempt to start now: ``id`` (stable, unique), who, which attempt, when, and why."""
 
-    id: str
-    phone: str
-    number: int
-    start: datetime
-    due: datetime
-    reason: str
+    __slots__ = ("_context", "_prev", "_why", "due_ts", "id", "number", "phone", "start_ts")
+
+    def __init__(
+        self,
+        attempt_id: str,
+        phone: str,
+        number: int,
+        start_ts: int,
+        due_ts: int,
+        why: int,
+        prev: tuple[str | None, int | None],
+        context: ReasonContext,
+    ) -> None:
+        self.id = attempt_id
+        self.phone = phone
+        self.number = number
+        self.start_ts = start_ts
+        self.due_ts = due_ts
+        self._why = why
+        self._prev = prev
+        self._context = context
+
+    def __repr__(self) -> str:
+        return f"DueAttempt(id={self.id!r}, start={_iso(self.start)})"
+
+    @property
+    def start(self) -> datetime:
+        """When the call starts (aware UTC): the instant ``plan`` gives it."""
+        return from_epoch(self.start_ts)
+
+    @property
+    def due(self) -> datetime:
+        """From when the attempt could start, before windows, lines and pacing."""
+        return from_epoch(self.due_ts)
+
+    @property
+    def reason(self) -> str:
+        """Why the call starts now, in one sentence."""
+        return self._context.sentence(
+            self.number, self._why, self.start_ts, self.due_ts, *self._prev
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready row."""
@@ -98,26 +129,63 @@ class ExpiredAttempt:
     reason: str
 
 
-class Decision(BaseModel):
+_DECISION_ALIASES = {
+    "attempt_id": "attemptId",
+    "phone": "phone",
+    "attempt_number": "attemptNumber",
+    "outcome": "outcome",
+    "started_at": "startedAt",
+    "ended_at": "endedAt",
+    "will_retry": "willRetry",
+    "retry_scheduled_at": "retryScheduledAt",
+    "retries_remaining": "retriesRemaining",
+}
+
+
+class Decision(NamedTuple):
     """What the engine decided about a recorded call, shaped like a call-outcome webhook.
 
     ``retry_scheduled_at`` is the earliest instant the retry may start (its
     due time moved into a window); lines and pacing may start it later.
     ``retries_remaining`` counts the retries still possible after the one
-    scheduled (0 when the customer is finished).
+    scheduled (0 when the customer is finished). ``model_dump(by_alias=True)``
+    gives the webhook's camelCase names (``willRetry``, ``retryScheduledAt``).
     """
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
     attempt_id: str
     phone: str
     attempt_number: int
     outcome: str
-    started_at: datetime
-    ended_at: datetime
+    started_ts: int
+    ended_ts: int
     will_retry: bool
-    retry_scheduled_at: datetime | None
+    retry_ts: int | None
     retries_remaining: int
+
+    @property
+    def started_at(self) -> datetime:
+        """When the call started (aware UTC)."""
+        return from_epoch(self.started_ts)
+
+    @property
+    def ended_at(self) -> datetime:
+        """When the call ended (aware UTC), rounded up to the whole second."""
+        return from_epoch(self.ended_ts)
+
+    @property
+    def retry_scheduled_at(self) -> datetime | None:
+        """The earliest instant the retry may start, or None without a retry."""
+        return None if self.retry_ts is None else from_epoch(self.retry_ts)
+
+    def model_dump(self, *, by_alias: bool = False, mode: str = "python") -> dict[str, Any]:
+        """The fields as a dict, camelCase with ``by_alias``; ``mode="json"`` gives ISO strings."""
+        out: dict[str, Any] = {}
+        for name, alias in _DECISION_ALIASES.items():
+            value = getattr(self, name)
+            if mode == "json" and isinstance(value, datetime):
+                value = _iso(value)
+            out[alias if by_alias else name] = value
+        return out
 
 
 def _iso(t: datetime) -> str:
@@ -172,6 +240,7 @@ class Engine:
         self._decisions: dict[str, Decision] = {}
         self._expired: list[ExpiredAttempt] = []
         self._journal = journal
+        self._dirty = False
 
     # -- the host's calls ---------------------------------------------------------
 
@@ -196,16 +265,16 @@ class Engine:
                 self._in_flight[attempt_id] = (customer, number, at)
                 self._state[customer] = _IN_PROGRESS
                 self._number[customer] = number
-                reason = self._context.sentence(
-                    number, why, at, due, self._last_outcome[customer], self._last_end[customer]
-                )
+                prev = (self._last_outcome[customer], self._last_end[customer])
                 started.append(
-                    DueAttempt(attempt_id, phone, number, from_epoch(at), from_epoch(due), reason)
+                    DueAttempt(attempt_id, phone, number, at, due, why, prev, self._context)
                 )
             if started:
                 self._status = "active"
             self._settle()
-        self._log({"op": "due", "now": _iso(from_epoch(now_ts))}, [a.as_dict() for a in started])
+        if self._journal is not None:
+            call = {"op": "due", "now": _iso(from_epoch(now_ts))}
+            self._log(call, [a.as_dict() for a in started])
         return started
 
     def record(
@@ -257,23 +326,18 @@ class Engine:
             phone=phone,
             attempt_number=number,
             outcome=outcome,
-            started_at=from_epoch(start),
-            ended_at=from_epoch(end_ts),
+            started_ts=start,
+            ended_ts=end_ts,
             will_retry=will_retry,
-            retry_scheduled_at=None if retry_at is None or not will_retry else from_epoch(retry_at),
+            retry_ts=retry_at if will_retry else None,
             retries_remaining=policy.retries - number if will_retry else 0,
         )
         self._decisions[attempt_id] = decision
-        self._settle()
-        self._log(
-            {
-                "op": "record",
-                "id": attempt_id,
-                "outcome": outcome,
-                "endedAt": _iso(ended_at.astimezone(UTC)),
-            },
-            decision.model_dump(mode="json", by_alias=True),
-        )
+        self._dirty = True  # settled by the next reader, not on every record
+        if self._journal is not None:
+            call = {"op": "record", "id": attempt_id, "outcome": outcome,
+                    "endedAt": _iso(ended_at.astimezone(UTC))}  # fmt: skip
+            self._log(call, decision.model_dump(mode="json", by_alias=True))
         return decision
 
     def next_wakeup(self) -> datetime | None:
@@ -291,17 +355,13 @@ class Engine:
 
     def pause(self, now: datetime) -> None:
         """Stop new starts; calls in progress still record. ``resume`` goes on in the same order."""
-        self._advance(now)
-        if self._status in ("completed", "cancelled"):
-            raise EngineError(f"pause: the campaign is {self._status}")
+        self._advance(now, "pause", ("paused", "completed", "cancelled"))
         self._status = "paused"
         self._log({"op": "pause", "now": _iso(now)}, None)
 
     def resume(self, now: datetime) -> None:
         """Continue a paused campaign: the queue goes on in the order it had."""
-        now_ts = self._advance(now)
-        if self._status != "paused":
-            raise EngineError(f"resume: the campaign is {self._status}, not paused")
+        now_ts = self._advance(now, "resume", ("scheduled", "active", "completed", "cancelled"))
         self._status = "active" if any(n > 0 for n in self._number) else "scheduled"
         self._dialer.clock = max(self._dialer.clock, now_ts)
         self._settle()
@@ -309,7 +369,7 @@ class Engine:
 
     def cancel(self, now: datetime) -> None:
         """End the campaign: nothing more starts; calls in progress record, without retries."""
-        self._advance(now)
+        self._advance(now, "cancel", ("cancelled",))
         for _, customer, _ in self._dialer.pending():
             if self._state[customer] in (_PENDING, _RETRY):
                 self._state[customer] = _DONE
@@ -322,15 +382,13 @@ class Engine:
 
         Numbers already in the campaign are skipped; the numbers added are returned.
         """
-        now_ts = self._advance(now)
-        if self._status in ("completed", "cancelled"):
-            raise EngineError(f"add_customers: the campaign is {self._status}")
         wanted = list(phones)
         for i, phone in enumerate(wanted):
             try:
                 check_phone(phone)
             except ValueError as error:
                 raise EngineError(f"add_customers[{i}]: {error}") from None
+        now_ts = self._advance(now, "add_customers", ("completed", "cancelled"))
         added = self._add(wanted, now_ts)
         self._settle()
         self._log({"op": "add", "phones": wanted, "now": _iso(now)}, added)
@@ -348,6 +406,8 @@ class Engine:
 
     def status(self) -> dict[str, Any]:
         """Customers by state and the campaign's status."""
+        if self._dirty:
+            self._settle()
         counts = dict.fromkeys(_STATES, 0)
         for state in self._state:
             counts[state] += 1
@@ -356,12 +416,16 @@ class Engine:
     @property
     def expired(self) -> list[ExpiredAttempt]:
         """Attempts that could not start before the campaign ended, with reasons."""
+        if self._dirty:
+            self._settle()
         return list(self._expired)
 
     # -- saved state ----------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state, JSON-ready and versioned; ``Engine.restore`` continues from it."""
+        if self._dirty:
+            self._settle()
         dialer = self._dialer
         return {
             "version": SNAPSHOT_VERSION,
@@ -379,10 +443,10 @@ class Engine:
                 [
                     d.attempt_id,
                     d.outcome,
-                    epoch_seconds(d.started_at),
-                    epoch_seconds(d.ended_at),
+                    d.started_ts,
+                    d.ended_ts,
                     d.will_retry,
-                    None if d.retry_scheduled_at is None else epoch_seconds(d.retry_scheduled_at),
+                    d.retry_ts,
                     d.retries_remaining,
                     d.attempt_number,
                 ]
@@ -448,10 +512,10 @@ class Engine:
                 phone=attempt_id.rsplit("#", 1)[0],
                 attempt_number=number,
                 outcome=outcome,
-                started_at=from_epoch(start),
-                ended_at=from_epoch(end),
+                started_ts=start,
+                ended_ts=end,
                 will_retry=will,
-                retry_scheduled_at=None if retry_at is None else from_epoch(retry_at),
+                retry_ts=retry_at,
                 retries_remaining=remaining,
             )
         engine._expired = [
@@ -490,13 +554,18 @@ class Engine:
             added.append(phone)
         return added
 
-    def _advance(self, now: datetime) -> int:
+    def _advance(self, now: datetime, op: str = "", refuse: tuple[str, ...] = ()) -> int:
+        """Move the clock to ``now``, after every check that could refuse the call."""
+        if self._dirty:
+            self._settle()
         now_ts = epoch_seconds(now, "now")
         if now_ts < self._clock:
             raise EngineError(
                 f"now {_iso(from_epoch(now_ts))} is before the engine's clock "
                 f"{_iso(from_epoch(self._clock))}: time does not go back"
             )
+        if self._status in refuse:
+            raise EngineError(f"{op}: the campaign is {self._status}")
         self._clock = now_ts
         self._dialer.clock = max(self._dialer.clock, now_ts)
         return now_ts
@@ -511,19 +580,18 @@ class Engine:
             raise EngineError(str(error)) from None
         exact = epoch_seconds(ended_at, "ended_at")
         # Round up: a call that ended 0.4 s into a second held its line through it.
-        end_ts = exact + (1 if ended_at > from_epoch(exact) else 0)
+        end_ts = exact + (1 if ended_at.microsecond else 0)
         previous = self._decisions.get(attempt_id)
         if previous is not None:
             # The same result again is answered with the same decision; another is refused.
-            start = epoch_seconds(previous.started_at)
-            if previous.outcome != outcome or previous.ended_at != from_epoch(
-                max(end_ts, start + 1)
+            if previous.outcome != outcome or previous.ended_ts != max(
+                end_ts, previous.started_ts + 1
             ):
                 raise EngineError(
                     f"record: {attempt_id} is already recorded as {previous.outcome} ended at "
                     f"{_iso(previous.ended_at)}; got {outcome} at {_iso(ended_at)}"
                 )
-            return epoch_seconds(previous.ended_at)
+            return previous.ended_ts
         flight = self._in_flight.get(attempt_id)
         if flight is None:
             raise EngineError(
@@ -561,6 +629,7 @@ class Engine:
 
     def _settle(self) -> None:
         """Expire what can no longer start, and notice when the campaign is finished."""
+        self._dirty = False
         if self._status in ("completed", "cancelled"):
             return
         at, _ = self._dialer.next_start()

@@ -54,7 +54,7 @@ def epoch_seconds(t: datetime, name: str = "t") -> int:
 
 def from_epoch(ts: int) -> datetime:
     """Aware UTC datetime of epoch second ``ts``."""
-    return _EPOCH + timedelta(seconds=ts)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def day_number(day: date) -> int:

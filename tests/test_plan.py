@@ -632,3 +632,61 @@ def test_same_inputs_give_identical_output() -> None:
     assert first == run(shared)  # the campaign's calendar is reused
     assert first == run(Campaign.model_validate(body))  # and built afresh
     assert len(first["attempts"]) > 9
+
+
+# -- clock changes --------------------------------------------------------------
+
+
+def test_window_starting_in_the_spring_gap_opens_at_the_first_later_clock_reading() -> None:
+    # 02:30-05:00 on 2026-03-08: the clock jumps 02:00 EST -> 03:00 EDT (07:00Z).
+    c = campaign(startTime="02:30", endTime="05:00", activeDays=[6], phoneList=[A, B],
+                 callRetries=0)
+    timeline = plan(c, now=utc("2026-03-08T05:00:00Z"))
+    assert starts(timeline) == [
+        (A, 1, "2026-03-08T07:00:00Z"),
+        (B, 1, "2026-03-08T07:00:30Z"),
+    ]
+    assert "first opening is Sun 03:00 EDT" in timeline.attempts[0].reason
+
+
+def test_window_wholly_in_the_spring_gap_skips_the_day_with_a_warning() -> None:
+    c = campaign(startTime="02:05", endTime="02:45", activeDays=[6], callRetries=0)
+    timeline = plan(c, now=utc("2026-03-07T12:00:00Z"))
+    assert starts(timeline) == [(A, 1, "2026-03-15T06:05:00Z")]  # a week later, 02:05 EDT
+    assert (
+        "Sunday 2026-03-08 is an active day with no window: its hours do not exist on the "
+        "clock that day"
+    ) in timeline.warnings
+
+
+def test_retry_in_the_fall_back_fold_waits_for_the_repeated_window_piece() -> None:
+    # 01:30-05:00 on 2026-11-01 is 05:30Z-06:00Z and 06:30Z-10:00Z: from 06:00Z to
+    # 06:30Z the clock reads 01:00-01:29 EST again, outside the window.
+    c = campaign(startTime="01:30", endTime="05:00", activeDays=[6], callRetries=1,
+                 retryDelaySeconds=0)
+    timeline = plan(c, now=utc("2026-11-01T05:59:00Z"), outcomes=outcomes.always("Busy", 60))
+    assert starts(timeline) == [
+        (A, 1, "2026-11-01T05:59:00Z"),
+        (A, 2, "2026-11-01T06:30:00Z"),
+    ]
+    assert timeline.attempts[1].local_start.isoformat() == "2026-11-01T01:30:00-05:00"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library bug: a retry held back by busy lines is explained as "
+    "'delay ends after the window closes' though the delay ended inside the window",
+)
+def test_reason_of_a_retry_held_back_by_busy_lines_does_not_blame_the_delay() -> None:
+    # One line. A's retry is due at 15:01:30, inside the window, but B's two-hour
+    # call holds the only line until 17:00:30, after closing.
+    c = campaign(phoneList=[A, B], callRetries=1, retryDelaySeconds=60,
+                 schedulingMode="asap", maxConcurrency=1)
+    source = outcomes.scripted({B: [("success", 7200)]})
+    timeline = plan(c, now=utc("2026-01-05T20:00:00Z"), outcomes=source)
+    retry = timeline.attempts[2]
+    assert (retry.phone, retry.number) == (A, 2)
+    assert retry.due == utc("2026-01-05T20:01:30Z")
+    assert retry.start == utc("2026-01-06T14:00:00Z")
+    assert "delay ends after the window closes" not in retry.reason
+    assert "busy" in retry.reason
