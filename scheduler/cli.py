@@ -11,6 +11,7 @@ import csv
 import importlib.resources
 import io
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from scheduler import outcomes as outcome_sources
 from scheduler.plan import Timeline, plan
+from scheduler.retry import UnknownOutcome, check_outcome
 from scheduler.spec import Campaign
 
 __all__ = ["main"]
@@ -51,21 +53,29 @@ def _read_json(path: str, what: str) -> Any:
         _fail(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")
 
 
-def _unwrap(body: Any) -> Any:
+def _unwrap(body: Any, source: str) -> Any:
     """Accept the API's whole response too: ``{"data": {"result": {"campaign": {...}}}}``."""
-    if isinstance(body, dict) and "name" not in body:
-        result = (
-            body.get("data", {}).get("result", {}) if isinstance(body.get("data"), dict) else {}
-        )
-        if isinstance(result, dict) and isinstance(result.get("campaign"), dict):
-            return result["campaign"]
+    if isinstance(body, dict) and "name" not in body and "data" in body:
+        data = body["data"]
+        result = data.get("result") if isinstance(data, dict) else None
+        campaign = result.get("campaign") if isinstance(result, dict) else None
+        if not isinstance(campaign, dict):
+            _fail(f"{source}: an API response without data.result.campaign; nothing to plan")
+        return campaign
     return body
 
 
 def _field(loc: Sequence[int | str]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if part == "[key]":  # pydantic's mark of a bad dict key; the key is already in the path
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out and loc[0] == "daySchedules" and part.isdigit():
+            out += f"[{part!r}]"
+        else:
+            out += f".{part}" if out else part
     return out or "(campaign)"
 
 
@@ -85,7 +95,7 @@ def load_campaign(path: str | None) -> tuple[Campaign, str]:
         ref = importlib.resources.files("scheduler").joinpath("examples", EXAMPLE)
         body, source = json.loads(ref.read_text(encoding="utf-8")), f"embedded example {EXAMPLE}"
     else:
-        body, source = _unwrap(_read_json(path, "campaign spec")), path
+        body, source = _unwrap(_read_json(path, "campaign spec"), path), path
     if not isinstance(body, dict):
         _fail(f"{source}: a campaign spec is a JSON object, got {type(body).__name__}")
     try:
@@ -111,21 +121,50 @@ def _parse_now(text: str | None) -> datetime:
     return value
 
 
+def _script_row(row: Any, where: str) -> tuple[str, int]:
+    if not isinstance(row, list) or len(row) != 2:
+        _fail(f'{where}: expected [outcome, seconds], such as ["Busy", 20], got {json.dumps(row)}')
+    return row[0], row[1]
+
+
 def _outcome_source(args: argparse.Namespace) -> outcome_sources.OutcomeSource:
-    try:
-        if args.outcomes == "always":
+    if args.outcomes == "always":
+        try:
+            check_outcome(args.outcome)
+        except ValueError as error:
+            _fail(f"--outcome: {error}")
+        try:
             return outcome_sources.always(args.outcome, args.call_seconds)
-        if args.outcomes == "random":
+        except ValueError as error:
+            _fail(f"--call-seconds: {error}")
+    if args.outcomes == "random":
+        try:
             return outcome_sources.random(args.seed, answer_rate=args.answer_rate)
-        scripts = _read_json(args.outcomes, "outcome script")
-        if not isinstance(scripts, dict):
-            _fail(f"{args.outcomes}: expected an object {{phone: [[outcome, seconds], ...]}}")
-        default = scripts.pop("default", None)
-        rows = {phone: [tuple(row) for row in script] for phone, script in scripts.items()}
-        fallback = None if default is None else outcome_sources.always(*default)
+        except ValueError as error:
+            _fail(f"--answer-rate: {error}")
+    path = args.outcomes
+    scripts = _read_json(path, "outcome script")
+    if not isinstance(scripts, dict):
+        _fail(f"{path}: expected an object {{phone: [[outcome, seconds], ...]}}")
+    fallback = None
+    rows: dict[str, list[tuple[str, int]]] = {}
+    for phone, script in scripts.items():
+        if phone == "default":
+            outcome, seconds = _script_row(script, f"{path}: default")
+            try:
+                fallback = outcome_sources.always(outcome, seconds)
+            except ValueError as error:
+                _fail(f"{path}: default: {error}")
+            continue
+        if not isinstance(script, list):
+            _fail(
+                f"{path}: {phone}: expected a list of [outcome, seconds], got {json.dumps(script)}"
+            )
+        rows[phone] = [_script_row(row, f"{path}: {phone}[{i}]") for i, row in enumerate(script)]
+    try:
         return outcome_sources.scripted(rows, fallback)
-    except (ValueError, TypeError) as error:
-        _fail(f"--outcomes: {error}")
+    except ValueError as error:
+        _fail(f"{path}: {error}")
 
 
 def _progress() -> tuple[Callable[[int], None], Callable[[], None]]:
@@ -211,8 +250,13 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # A reader that stops early (``| head``) is not an error; rich would exit 1.
+            raise BrokenPipeError
+
     # Piped output has no terminal width to fit; keep rows whole rather than cut at 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=220)
+    console = _Console() if sys.stdout.isatty() else _Console(width=220)
     summary = timeline.summary()
     console.print(
         f"[bold]{timeline.campaign.name}[/bold] ({source}) in {timeline.campaign.timezone}, "
@@ -286,8 +330,10 @@ def _preview(args: argparse.Namespace) -> int:
     update, stop = _progress()
     try:
         timeline = plan(campaign, now=now, outcomes=outcomes, progress=update)
-    except ValueError as error:
+    except UnknownOutcome as error:
         _fail(f"--outcomes: {error}")
+    except ValueError as error:
+        _fail(f"cannot plan: {error}")
     finally:
         stop()
     if args.format == "json":
@@ -303,7 +349,8 @@ def _validate(args: argparse.Namespace) -> int:
     campaign, source = load_campaign(args.spec)
     for warning in campaign.warnings:
         print(f"warning: {warning}")
-    print(f"{source}: valid campaign spec ({len(campaign.unique_phones())} customers)")
+    count = len(campaign.unique_phones())
+    print(f"{source}: valid campaign spec ({count} customer{'' if count == 1 else 's'})")
     return 0
 
 
@@ -356,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scheduler: {error}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
     return status
 

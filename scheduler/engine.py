@@ -24,7 +24,7 @@ from scheduler.reasons import ReasonContext, local_label
 from scheduler.retry import RetryPolicy, check_outcome
 from scheduler.spec import Campaign, check_phone
 from scheduler.tz import TZDATA_VERSION, load_zone
-from scheduler.windows import epoch_seconds, from_epoch
+from scheduler.windows import check_now, epoch_seconds, from_epoch
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -214,7 +214,7 @@ class Engine:
         now: datetime,
         journal: list[dict[str, Any]] | None = None,
     ) -> None:
-        now_ts = epoch_seconds(now, "now")
+        now_ts = check_now(now)
         self._setup(campaign, now_ts, journal)
         self._add(campaign.unique_phones(), now_ts)
         self._settle()
@@ -225,7 +225,11 @@ class Engine:
         self._policy = RetryPolicy.of(campaign)
         interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
         self._context = ReasonContext(
-            load_zone(campaign.timezone), self._policy, campaign.max_concurrency, interval
+            load_zone(campaign.timezone),
+            self._policy,
+            campaign.max_concurrency,
+            interval,
+            self._calendar,
         )
         self._dialer = Dialer(self._calendar, campaign.max_concurrency, interval, now_ts)
         self._clock = now_ts
@@ -558,7 +562,7 @@ class Engine:
         """Move the clock to ``now``, after every check that could refuse the call."""
         if self._dirty:
             self._settle()
-        now_ts = epoch_seconds(now, "now")
+        now_ts = check_now(now)
         if now_ts < self._clock:
             raise EngineError(
                 f"now {_iso(from_epoch(now_ts))} is before the engine's clock "

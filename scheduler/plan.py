@@ -22,7 +22,7 @@ from scheduler.reasons import ReasonContext, local_label
 from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
 from scheduler.spec import WEEKDAYS, Campaign
 from scheduler.tz import TZDATA_VERSION, load_zone
-from scheduler.windows import DAY, Calendar, epoch_seconds, from_epoch
+from scheduler.windows import DAY, Calendar, check_now, from_epoch
 
 __all__ = ["Attempt", "Expired", "Summary", "Timeline", "plan"]
 
@@ -165,16 +165,12 @@ class Timeline:
         for attempt in self.attempts:
             wall = calendar.wall(attempt.start_ts)
             per_day[date.fromordinal(wall // DAY + _EPOCH_ORDINAL)] += 1
-            per_hour[wall - wall % 3600] += 1
+            # The instant the clock hour began: 01:00 EDT and 01:00 EST stay two hours.
+            per_hour[attempt.start_ts - wall % 3600] += 1
         busiest = None
         if per_hour:
-            wall_hour, calls = min(per_hour.items(), key=lambda item: (-item[1], item[0]))
-            busiest = (
-                datetime.fromordinal(wall_hour // DAY + _EPOCH_ORDINAL).replace(
-                    hour=(wall_hour % DAY) // 3600, tzinfo=zone
-                ),
-                calls,
-            )
+            hour_start, calls = min(per_hour.items(), key=lambda item: (-item[1], item[0]))
+            busiest = (from_epoch(hour_start).astimezone(zone), calls)
         last_number = 1 + self.campaign.call_retries
         return Summary(
             customers=len(self.final_states),
@@ -213,13 +209,13 @@ def plan(
     >>> [(a.number, a.start.isoformat()) for a in t.attempts]
     [(1, '2026-03-27T15:59:50+00:00'), (2, '2026-03-28T08:00:00+00:00')]
     """
-    now_ts = epoch_seconds(now, "now")
+    now_ts = check_now(now)
     source = outcomes if outcomes is not None else always()
     calendar = campaign.calendar()
     policy = RetryPolicy.of(campaign)
     zone = load_zone(campaign.timezone)
     interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
-    context = ReasonContext(zone, policy, campaign.max_concurrency, interval)
+    context = ReasonContext(zone, policy, campaign.max_concurrency, interval, calendar)
     phones = campaign.unique_phones()
 
     dialer = Dialer(calendar, campaign.max_concurrency, interval, now_ts)

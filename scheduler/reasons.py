@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import WHY_DUE, WHY_LINE, WHY_NOW, WHY_PACE, WHY_QUEUE, WHY_WINDOW
 from scheduler.retry import RetryPolicy
-from scheduler.windows import from_epoch
+from scheduler.windows import Calendar, from_epoch
 
 __all__ = ["ReasonContext", "duration", "explain", "local_label"]
 
@@ -49,6 +49,7 @@ def explain(
     why: int,
     start: int,
     due: int,
+    opening: int | None,
     prev_outcome: str | None,
     prev_end: int | None,
     delay: int,
@@ -56,32 +57,40 @@ def explain(
     lines: int,
     interval: int,
 ) -> str:
-    """The reason sentence of one attempt."""
-    wait = {
+    """The reason sentence of one attempt.
+
+    ``opening`` is the window opening the attempt waited for when it fell due
+    outside every window, else None.
+    """
+    closed = "" if opening is None else f"; first opening is {local_label(opening, zone)}"
+    reopened = (
+        "; no free line or pacing slot before that window closed; "
+        f"next opening is {local_label(start, zone)}"
+    )
+    then = {
         WHY_NOW: "",
         WHY_DUE: "",
-        WHY_WINDOW: f"; first opening is {local_label(start, zone)}",
+        WHY_WINDOW: "" if start == opening else reopened,
         WHY_PACE: f"; then {duration(interval)} after the previous call started (even pacing)",
         WHY_LINE: f"; then the first free line (all {lines} were busy)",
-        WHY_QUEUE: "; on a free line, right after the call before it",
+        WHY_QUEUE: "; then a free line, right after the call before it",
     }[why]
     if number == 1 or prev_outcome is None or prev_end is None:
         head = f"attempt 1 of {attempts}: first call"
-        if why == WHY_NOW:
-            return f"{head}, placed as soon as the campaign runs"
-        if why == WHY_DUE:
+        if why in (WHY_NOW, WHY_DUE):
             return f"{head}, placed as soon as it was queued"
-        return f"{head}, next in list order{wait}"
+        return f"{head}, next in list order{closed}{then}"
     head = f"retry {number - 1} of {attempts - 1}: {prev_outcome} at {local_label(prev_end, zone)}"
     if next_day:
-        rule = f"next_day waits for a later day's window and {duration(delay)}"
-    else:
-        rule = f"{duration(delay)} delay"
-    if why == WHY_WINDOW:
-        return f"{head}, {rule} ends after the window closes{wait}"
-    if why in (WHY_DUE, WHY_NOW) or start == due:
-        return f"{head}, {rule} ends at {local_label(due, zone)}"
-    return f"{head}, {rule} ended at {local_label(due, zone)}{wait}"
+        return (
+            f"{head}; next_day: due {local_label(due, zone)}, the first window of a later day "
+            f"and at least {duration(delay)} after the call{closed}{then}"
+        )
+    if opening is not None:
+        return f"{head}, {duration(delay)} delay ends after the window closes{closed}{then}"
+    if why in (WHY_NOW, WHY_DUE) or start == due:
+        return f"{head}, {duration(delay)} delay ends at {local_label(due, zone)}"
+    return f"{head}, {duration(delay)} delay ended at {local_label(due, zone)}{then}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,7 @@ class ReasonContext:
     policy: RetryPolicy
     lines: int
     interval: int
+    calendar: Calendar
 
     def sentence(
         self,
@@ -103,6 +113,10 @@ class ReasonContext:
         prev_end: int | None,
     ) -> str:
         """The reason sentence of attempt ``number`` that starts at ``start``."""
+        # Did the attempt fall due outside every window, and wait for an opening?
+        opening = None
+        if not self.calendar.contains_ts(due):
+            opening = self.calendar.next_open_ts(due)
         return explain(
             self.zone,
             number=number,
@@ -110,6 +124,7 @@ class ReasonContext:
             why=why,
             start=start,
             due=due,
+            opening=opening,
             prev_outcome=prev_outcome,
             prev_end=prev_end,
             delay=self.policy.delay,

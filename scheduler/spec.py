@@ -19,7 +19,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -116,6 +115,19 @@ class _Model(BaseModel):
         extra="allow",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_spelling(cls, data: Any) -> Any:
+        # Both spellings of one field would make one of them win silently.
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                alias = field.alias
+                if alias and alias != name and name in data and alias in data:
+                    raise ValueError(
+                        f"{alias} is given twice, as {alias!r} and as {name!r}; give it once"
+                    )
+        return data
+
 
 def _check_window(start: str | None, end: str | None) -> None:
     if (
@@ -124,7 +136,7 @@ def _check_window(start: str | None, end: str | None) -> None:
         and parse_clock(start, end=False) == parse_clock(end, end=True)
     ):
         raise ValueError(
-            f"start and end are both {start!r}: the window would be empty "
+            f"start {start!r} and end {end!r} are the same time: the window would be empty "
             "(write 00:00-24:00 for all day)"
         )
 
@@ -161,6 +173,13 @@ class Customer(_Model):
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
+def _range_schema(low: int, high: int | None) -> Any:
+    bounds: dict[str, int] = {"minimum": low}
+    if high is not None:
+        bounds["maximum"] = high
+    return Field(strict=True, json_schema_extra=bounds)  # type: ignore[arg-type]
+
+
 def _in_range(low: int, high: int | None) -> AfterValidator:
     allowed = f"{low} to {high}" if high is not None else f"{low} or more"
 
@@ -195,7 +214,10 @@ def _calendar(
 
 
 _Strict = Field(strict=True)
-_Phone = Annotated[str, AfterValidator(check_phone)]
+_Phone = Annotated[
+    str, AfterValidator(check_phone), Field(json_schema_extra={"pattern": _E164.pattern})
+]
+_Clock = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{2}:\d{2}(:\d{2})?$"})]
 
 
 class Campaign(_Model):
@@ -213,21 +235,21 @@ class Campaign(_Model):
     description: str | None = None
     start_date: date | None = None
     end_date: date | None = None
-    start_time: str | None = None
-    end_time: str | None = None
+    start_time: _Clock | None = None
+    end_time: _Clock | None = None
     timezone: str = "UTC"
     active_days: tuple[Annotated[int, _Strict, AfterValidator(_weekday)], ...] = tuple(range(7))
     day_schedules: dict[Annotated[str, AfterValidator(_day_key)], DaySchedule] = Field(
         default_factory=dict
     )
     phone_number: _Phone | None = None
-    call_retries: Annotated[int, _Strict, _in_range(0, 10)] = 0
-    retry_delay_seconds: Annotated[int, _Strict, _in_range(0, 86_400)] = 300
+    call_retries: Annotated[int, _range_schema(0, 10), _in_range(0, 10)] = 0
+    retry_delay_seconds: Annotated[int, _range_schema(0, 86_400), _in_range(0, 86_400)] = 300
     retry_delay_mode: Literal["fixed", "next_day"] = "fixed"
     retry_conditions: tuple[RetryCondition, ...] = DEFAULT_RETRY_CONDITIONS
     scheduling_mode: Literal["even", "asap"] = "even"
-    call_interval_seconds: Annotated[int, _Strict, _in_range(0, None)] = 30
-    max_concurrency: Annotated[int, _Strict, _in_range(1, None)] = 5
+    call_interval_seconds: Annotated[int, _range_schema(0, None), _in_range(0, None)] = 30
+    max_concurrency: Annotated[int, _range_schema(1, None), _in_range(1, None)] = 5
     webhook_url: str | None = None
     customers: tuple[Customer, ...] = ()
     phone_list: tuple[_Phone, ...] = ()
@@ -242,20 +264,6 @@ class Campaign(_Model):
     room_names: tuple[Any, ...] = ()
     events: tuple[Any, ...] = ()
     version: str | None = None
-
-    _warnings: tuple[str, ...] = PrivateAttr(default=())
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_spelling(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name, field in cls.model_fields.items():
-                alias = field.alias
-                if alias and alias != name and name in data and alias in data:
-                    raise ValueError(
-                        f"{alias} is given twice, as {alias!r} and as {name!r}; give it once"
-                    )
-        return data
 
     @field_validator("name")
     @classmethod
@@ -312,18 +320,24 @@ class Campaign(_Model):
     def _day_schedules(
         cls, value: dict[str, DaySchedule], info: ValidationInfo
     ) -> dict[str, DaySchedule]:
+        if "start_time" not in info.data or "end_time" not in info.data:
+            return value  # a global time is invalid and reported; no fallback to judge by
+        empty = []
         for key, schedule in sorted(value.items()):
             # A field left out falls back to the campaign's, which may leave the day empty.
-            start = schedule.start_time or info.data.get("start_time") or "00:00"
-            end = schedule.end_time or info.data.get("end_time") or "24:00"
+            start = schedule.start_time or info.data["start_time"] or "00:00"
+            end = schedule.end_time or info.data["end_time"] or "24:00"
             try:
                 _check_window(start, end)
             except ValueError as error:
-                raise ValueError(f"daySchedules[{key!r}]: {error}") from None
+                empty.append(f"daySchedules[{key!r}]: {error}")
+        if empty:
+            raise ValueError("; ".join(empty))
         return value
 
-    @model_validator(mode="after")
-    def _collect_warnings(self) -> Campaign:
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What is suspicious but valid in the spec, one sentence each."""
         warnings: list[str] = []
         active = set(self.active_days)
         if not self.active_days:
@@ -346,15 +360,9 @@ class Campaign(_Model):
             warnings.extend(
                 f"unknown field {name!r} is kept but not used" for name in sorted(self.model_extra)
             )
-        self._warnings = tuple(warnings)
-        return self
+        return tuple(warnings)
 
     # -- derived views --------------------------------------------------------
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """What is suspicious but valid in the spec, one sentence each."""
-        return self._warnings
 
     def phones_in_order(self) -> list[str]:
         """Every listed number, ``customers`` first then ``phoneList``, duplicates included."""

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from scheduler.tz import ZoneTable, zone_table
 
-__all__ = ["DAY", "Calendar", "Window", "day_number", "epoch_seconds", "from_epoch"]
+__all__ = ["DAY", "Calendar", "Window", "check_now", "day_number", "epoch_seconds", "from_epoch"]
 
 DAY = 86_400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -50,6 +50,25 @@ def epoch_seconds(t: datetime, name: str = "t") -> int:
             f"datetime(2026, 3, 8, 9, 0, tzinfo=UTC)), got naive {t.isoformat()}"
         )
     return (t - _EPOCH) // _SECOND
+
+
+# Plans and engines run from a `now` in this range, far enough from datetime's
+# year-1 and year-9999 limits that every window and retry stays representable.
+_FIRST_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+_LAST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def check_now(now: datetime) -> int:
+    """Epoch seconds of ``now``, rounded up: calls start on whole seconds, never before now.
+
+    ``now`` must be aware and between 1900 and 9000.
+    """
+    ts = epoch_seconds(now, "now")
+    if not _FIRST_NOW <= now < _LAST_NOW:
+        raise ValueError(
+            f"now must be between 1900-01-01 and 9000-01-01 UTC, got {now.isoformat()}"
+        )
+    return ts + (1 if now.microsecond else 0)
 
 
 def from_epoch(ts: int) -> datetime:
@@ -98,8 +117,7 @@ class Calendar:
     __slots__ = (
         "_days",
         "_first",
-        "_hint_end",
-        "_hint_start",
+        "_hint",
         "_last",
         "_never",
         "_rules",
@@ -125,8 +143,8 @@ class Calendar:
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
         # The window piece the last next_open answer fell in: the dialer asks
         # about the same window again and again while a day's calls go out.
-        self._hint_start = 0
-        self._hint_end = 0
+        # One tuple, so a reader in another thread never sees half an update.
+        self._hint = (0, 0)
 
     # -- integer core -------------------------------------------------------
 
@@ -175,11 +193,11 @@ class Calendar:
         return False
 
     def window_day_ts(self, ts: int) -> int | None:
-        """Day number of the window holding ``ts`` (the earlier day where two overlap)."""
+        """Day number of the window holding ``ts`` (the later day where two overlap)."""
         if self._never:
             return None
         n = self.local_day(ts)
-        for d in (n - 1, n):
+        for d in (n, n - 1):
             for start, end in self.day_windows(d):
                 if start <= ts < end:
                     return d
@@ -187,7 +205,8 @@ class Calendar:
 
     def next_open_ts(self, ts: int) -> int | None:
         """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
-        if self._hint_start <= ts < self._hint_end:
+        hint = self._hint
+        if hint[0] <= ts < hint[1]:
             return ts
         if self._never:
             return None
@@ -208,7 +227,7 @@ class Calendar:
                         piece = (start, end)
                     break
             d += 1
-        self._hint_start, self._hint_end = piece
+        self._hint = piece
         return best
 
     def first_open_after_day(self, n: int) -> int | None:

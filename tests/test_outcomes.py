@@ -325,7 +325,7 @@ def test_plan_rejects_a_custom_source_that_breaks_the_rules(
     result: tuple[Any, Any], fragment: str
 ) -> None:
     def source(phone: str, number: int) -> tuple[str, int]:
-        return result  # type: ignore[no-any-return]
+        return result
 
     with pytest.raises(ValueError, match=fragment) as error:
         plan(CAMPAIGN, now=NOW, outcomes=source)

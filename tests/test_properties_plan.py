@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import given, settings
@@ -100,7 +101,7 @@ def cases(draw: st.DrawFn) -> Case:
     zone = draw(st.sampled_from(ZONES))
     start, end = draw(window_times())
     now_ts = draw(st.integers(YEAR_START, YEAR_END - 1))
-    if transitions(zone) and draw(st.booleans()):
+    if draw(st.booleans()) and transitions(zone):
         # Near a clock change, where windows and delays are easiest to get wrong.
         now_ts = draw(st.sampled_from(transitions(zone))) + draw(st.integers(-3 * 86_400, 86_400))
     now = datetime.fromtimestamp(now_ts, UTC)
@@ -128,6 +129,25 @@ def cases(draw: st.DrawFn) -> Case:
         first = local_today + draw(st.integers(-2, 2)) * DAY
         if "endDate" not in body or first <= date.fromisoformat(body["endDate"]):
             body["startDate"] = first.isoformat()
+    if draw(st.integers(0, 3)) == 0:
+        # Some days with their own hours; an overnight one may overlap the next day's.
+        schedules: dict[str, dict[str, str]] = {}
+        for day in sorted(draw(st.sets(st.integers(0, 6), min_size=1))):
+            own_start, own_end = draw(window_times())
+            keep = draw(st.sampled_from(["both", "start", "end"]))
+            effective = (
+                own_start if keep != "end" else start,
+                own_end if keep != "start" else end,
+            )
+            if effective[0] == effective[1]:
+                continue  # the fallback would make the day's window empty
+            schedule: dict[str, str] = {}
+            if keep != "end":
+                schedule["startTime"] = clock_text(own_start)
+            if keep != "start":
+                schedule["endTime"] = clock_text(own_end)
+            schedules[str(day)] = schedule
+        body["daySchedules"] = schedules
     if draw(st.booleans()):
         body["retryConditions"] = draw(
             st.lists(st.sampled_from(FAILURE_OUTCOMES), unique=True, max_size=6)
@@ -217,7 +237,7 @@ def check_timeline(case: Case, campaign: Campaign, timeline: Timeline) -> None:
             assert a.reason.startswith(f"attempt 1 of {1 + retries}: first call")
 
     # Start order; pacing in even mode; never more calls than lines.
-    for prev, nxt in zip(attempts, attempts[1:], strict=False):
+    for prev, nxt in pairwise(attempts):
         assert prev.start <= nxt.start
         if campaign.scheduling_mode == "even":
             gap = (nxt.start - prev.start).total_seconds()
@@ -235,17 +255,24 @@ def check_timeline(case: Case, campaign: Campaign, timeline: Timeline) -> None:
         assert len(own) <= 1 + retries
         if own:
             assert own[0].due == now
-        for prev, retry in zip(own, own[1:], strict=False):
+        for prev, retry in pairwise(own):
             assert prev.outcome in conditions, f"{phone} retried after {prev.outcome}"
             assert retry.start > prev.start
             assert retry.start >= prev.end + delay
             expected_due = prev.end + delay
-            if campaign.retry_delay_mode == "next_day":
+            if campaign.retry_delay_mode == "next_day" and not campaign.day_schedules:
+                # With one rule for every day, windows of different days never overlap,
+                # so "the window of a later day" is read off the merged windows.
                 opening = first_window_after(calendar, prev.start, window_day(calendar, prev.start))
                 assert opening is not None
                 expected_due = max(expected_due, opening)
                 assert window_day(calendar, retry.start) > window_day(calendar, prev.start)
-            assert retry.due == expected_due
+            if campaign.retry_delay_mode == "fixed":
+                assert retry.due == expected_due
+            else:
+                assert retry.due >= expected_due
+                if not campaign.day_schedules:
+                    assert retry.due == expected_due
             assert retry.start >= retry.due
             assert retry.reason.startswith(
                 f"retry {prev.number} of {retries}: {prev.outcome} at "

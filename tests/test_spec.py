@@ -365,7 +365,8 @@ E164 = "phone number must be E.164: '+' then 8 to 15 digits, the first not 0"
 
 BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...]]] = [
     # (id, fields added to {"name": "x"}, expected loc, fragments of the message)
-    ("empty_name", {"name": ""}, ("name",), ("at least 1 character",)),
+    ("empty_name", {"name": ""}, ("name",), ("name must not be empty, got ''",)),
+    ("blank_name", {"name": "  \t"}, ("name",), ("name must not be empty, got '  \\t'",)),
     (
         "start_one_digit_hour",
         {"startTime": "9:00"},
@@ -430,6 +431,21 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
         ("start and end are both '10:00': the window would be empty",),
     ),
     (
+        "end_00_00_without_a_start",
+        {"endTime": "00:00"},
+        ("endTime",),
+        (
+            "start and end are both '00:00': the window would be empty",
+            "write 00:00-24:00 for all day",
+        ),
+    ),
+    (
+        "end_00_00_00_without_a_start",
+        {"endTime": "00:00:00"},
+        ("endTime",),
+        ("start and end are both '00:00': the window would be empty",),
+    ),
+    (
         "day_schedule_start_not_hh_mm",
         {"daySchedules": {"3": {"startTime": "10h00"}}},
         ("daySchedules", "3", "startTime"),
@@ -474,13 +490,13 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
     (
         "active_day_7",
         {"activeDays": [0, 7]},
-        ("activeDays",),
+        ("activeDays", 1),
         ("day must be 0 (Monday) to 6 (Sunday), got 7",),
     ),
     (
         "active_day_minus_1",
         {"activeDays": [-1]},
-        ("activeDays",),
+        ("activeDays", 0),
         ("day must be 0 (Monday) to 6 (Sunday), got -1",),
     ),
     (
@@ -492,26 +508,32 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
     (
         "day_schedule_key_7",
         {"daySchedules": {"7": {"startTime": "10:00", "endTime": "12:00"}}},
-        ("daySchedules",),
+        ("daySchedules", "7", "[key]"),
         ("daySchedules['7']: day must be 0 (Monday) to 6 (Sunday), got '7'",),
     ),
     (
         "call_retries_11",
         {"callRetries": 11},
         ("callRetries",),
-        ("less than or equal to 10",),
+        ("must be 0 to 10, got 11",),
     ),
     (
         "call_retries_minus_1",
         {"callRetries": -1},
         ("callRetries",),
-        ("greater than or equal to 0",),
+        ("must be 0 to 10, got -1",),
     ),
     (
         "retry_delay_86401",
         {"retryDelaySeconds": 86_401},
         ("retryDelaySeconds",),
-        ("less than or equal to 86400",),
+        ("must be 0 to 86400, got 86401",),
+    ),
+    (
+        "retry_delay_minus_1",
+        {"retryDelaySeconds": -1},
+        ("retryDelaySeconds",),
+        ("must be 0 to 86400, got -1",),
     ),
     (
         "retry_delay_mode_weekly",
@@ -544,13 +566,13 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
         "call_interval_minus_1",
         {"callIntervalSeconds": -1},
         ("callIntervalSeconds",),
-        ("greater than or equal to 0",),
+        ("must be 0 or more, got -1",),
     ),
     (
         "max_concurrency_0",
         {"maxConcurrency": 0},
         ("maxConcurrency",),
-        ("greater than or equal to 1",),
+        ("must be 1 or more, got 0",),
     ),
     (
         "customer_phone_without_plus",
@@ -573,20 +595,20 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
     (
         "phone_list_without_plus",
         {"phoneList": ["4155559001"]},
-        ("phoneList",),
-        ("phoneList[0]: " + E164, "got '4155559001'"),
+        ("phoneList", 0),
+        (E164, "got '4155559001'"),
     ),
     (
         "phone_list_too_short",
         {"phoneList": ["+14155559001", "+1415"]},
-        ("phoneList",),
-        ("phoneList[1]: " + E164, "got '+1415'"),
+        ("phoneList", 1),
+        (E164, "got '+1415'"),
     ),
     (
         "phone_list_with_spaces",
         {"phoneList": ["+1 415 555 9001"]},
-        ("phoneList",),
-        ("phoneList[0]: " + E164, "got '+1 415 555 9001'"),
+        ("phoneList", 0),
+        (E164, "got '+1 415 555 9001'"),
     ),
     (
         "caller_id_without_plus",
@@ -659,15 +681,10 @@ def test_retry_conditions_accept_the_whole_vocabulary() -> None:
     assert len(FAILURE_OUTCOMES) == 14
 
 
-# -- empty windows made by a fallback (library issues, see the report) ------------
+# -- empty windows: a missing start is 00:00, a missing day field falls back ------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the error is raised by the model validator, so its loc is () instead of "
-    "('daySchedules', '1', ...); the message does name daySchedules['1']",
-)
-def test_day_schedule_equal_to_the_global_end_names_the_day() -> None:
+def test_day_schedule_made_empty_by_the_global_end_is_located_at_day_schedules() -> None:
     errors = validation_errors(
         {
             "name": "x",
@@ -676,37 +693,105 @@ def test_day_schedule_equal_to_the_global_end_names_the_day() -> None:
             "daySchedules": {"1": {"startTime": "17:00"}},
         }
     )
-    assert errors[0]["loc"][:2] == ("daySchedules", "1")
-
-
-def test_day_schedule_equal_to_the_global_end_is_refused() -> None:
-    errors = validation_errors(
-        {
-            "name": "x",
-            "startTime": "09:00",
-            "endTime": "17:00",
-            "daySchedules": {"1": {"startTime": "17:00"}},
-        }
-    )
-    assert len(errors) == 1
+    assert [error["loc"] for error in errors] == [("daySchedules",)]
     assert errors[0]["msg"] == (
         "Value error, daySchedules['1']: start and end are both '17:00': the window "
         "would be empty (write 00:00-24:00 for all day)"
     )
+    assert errors[0]["input"] == {"1": {"startTime": "17:00"}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a missing startTime means 00:00, so endTime 00:00 alone is start == end; "
-    "it is accepted and silently becomes an all-day window",
-)
+def test_day_schedule_made_empty_by_the_global_start_is_located_at_day_schedules() -> None:
+    errors = validation_errors(
+        {"name": "x", "startTime": "09:00", "daySchedules": {"1": {"endTime": "09:00"}}}
+    )
+    assert [error["loc"] for error in errors] == [("daySchedules",)]
+    assert errors[0]["msg"] == (
+        "Value error, daySchedules['1']: start and end are both '09:00': the window "
+        "would be empty (write 00:00-24:00 for all day)"
+    )
+
+
+def test_global_end_00_00_without_a_start_is_an_empty_window() -> None:
+    errors = validation_errors({"name": "x", "endTime": "00:00"})
+    assert [error["loc"] for error in errors] == [("endTime",)]
+    assert errors[0]["msg"] == (
+        "Value error, start and end are both '00:00': the window would be empty "
+        "(write 00:00-24:00 for all day)"
+    )
+
+
+def test_day_schedule_end_00_00_without_any_start_is_an_empty_window() -> None:
+    errors = validation_errors({"name": "x", "daySchedules": {"1": {"endTime": "00:00"}}})
+    assert [error["loc"] for error in errors] == [("daySchedules",)]
+    assert errors[0]["msg"] == (
+        "Value error, daySchedules['1']: start and end are both '00:00': the window "
+        "would be empty (write 00:00-24:00 for all day)"
+    )
+
+
+def test_day_schedule_start_and_end_00_00_is_located_at_its_end_time() -> None:
+    errors = validation_errors(
+        {"name": "x", "daySchedules": {"1": {"startTime": "00:00", "endTime": "00:00"}}}
+    )
+    assert [error["loc"] for error in errors] == [("daySchedules", "1", "endTime")]
+    assert "start and end are both '00:00': the window would be empty" in errors[0]["msg"]
+
+
 @pytest.mark.parametrize(
-    "fields",
-    [{"endTime": "00:00"}, {"daySchedules": {"1": {"endTime": "00:00"}}}],
-    ids=["global_end_00_00", "day_schedule_end_00_00"],
+    ("fields", "weekday", "rule"),
+    [
+        ({"startTime": "22:00", "endTime": "00:00"}, 0, (22 * 3600, 24 * 3600)),
+        ({"startTime": "00:00"}, 0, (0, 86_400)),
+        ({"daySchedules": {"1": {"startTime": "00:00"}}}, 1, (0, 86_400)),
+        (
+            {"daySchedules": {"1": {"startTime": "18:00", "endTime": "00:00"}}},
+            1,
+            (18 * 3600, 86_400),
+        ),
+        (
+            {"startTime": "20:00", "daySchedules": {"1": {"endTime": "00:00"}}},
+            1,
+            (20 * 3600, 86_400),
+        ),
+    ],
+    ids=[
+        "global_end_00_00_after_a_start",
+        "only_start_00_00",
+        "day_schedule_only_start_00_00",
+        "day_schedule_end_00_00_after_its_start",
+        "day_schedule_end_00_00_after_the_global_start",
+    ],
 )
-def test_end_00_00_without_a_start_is_an_empty_window(fields: dict[str, Any]) -> None:
-    validation_errors({"name": "x", **fields})
+def test_00_00_that_leaves_a_window_is_accepted(
+    fields: dict[str, Any], weekday: int, rule: tuple[int, int]
+) -> None:
+    campaign = Campaign.model_validate({"name": "x", **fields})
+    assert campaign.day_rule(weekday) == rule
+    assert campaign.warnings == ()
+
+
+# -- one field, two spellings ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("camel", "snake", "values"),
+    [
+        ("callRetries", "call_retries", (1, 2)),
+        ("callRetries", "call_retries", (3, 3)),
+        ("startTime", "start_time", ("09:00", "10:00")),
+        ("phoneList", "phone_list", (["+14155559001"], ["+14155559002"])),
+    ],
+    ids=["different_values", "same_value", "start_time", "phone_list"],
+)
+def test_a_field_given_in_both_spellings_is_refused(
+    camel: str, snake: str, values: tuple[object, object]
+) -> None:
+    errors = validation_errors({"name": "x", camel: values[0], snake: values[1]})
+    assert [error["loc"] for error in errors] == [()]
+    assert errors[0]["msg"] == (
+        f"Value error, {camel} is given twice, as {camel!r} and as {snake!r}; give it once"
+    )
 
 
 # -- warnings: valid but suspicious ------------------------------------------------
@@ -820,40 +905,91 @@ def test_warnings_are_sentences_in_a_tuple() -> None:
     )
 
 
-# -- value semantics of a frozen model (library issues, see the report) -----------
+# -- value semantics of a frozen model ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Campaign caches its Calendar in a private attribute, and pydantic's __eq__ "
-    "compares private attributes: calling calendar() changes equality",
-)
-def test_equality_does_not_depend_on_a_cached_calendar() -> None:
+def test_equality_does_not_depend_on_calendar() -> None:
     first = Campaign.model_validate(reference_body())
     second = Campaign.model_validate(reference_body())
     assert first == second
     first.calendar()
     assert first == second
+    second.calendar()
+    assert first == second
+    assert first != Campaign.model_validate(reference_body() | {"timezone": "Asia/Tokyo"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model_copy(update=...) copies the private calendar cache: the copy keeps the "
-    "old zone's calendar",
-)
-def test_model_copy_does_not_keep_a_stale_calendar() -> None:
+def test_model_copy_with_a_new_timezone_gets_that_zones_calendar() -> None:
     campaign = Campaign.model_validate(reference_body())
-    campaign.calendar()
+    assert campaign.calendar().zone_key == "America/New_York"
     moved = campaign.model_copy(update={"timezone": "Asia/Tokyo"})
     assert moved.calendar().zone_key == "Asia/Tokyo"
+    # The original is untouched.
+    assert campaign.calendar().zone_key == "America/New_York"
+    assert moved == Campaign.model_validate(reference_body() | {"timezone": "Asia/Tokyo"})
+
+
+# -- library issues found while updating this file (see the report) -----------------
 
 
 @pytest.mark.xfail(
     strict=True,
-    raises=TypeError,
-    reason="frozen=True makes pydantic generate __hash__, which fails on the dict field "
-    "daySchedules: unhashable type: 'dict'",
+    reason="the 'given twice' check runs on Campaign only: a day schedule or customer "
+    "with both spellings validates and the snake_case value silently wins",
 )
-def test_frozen_campaign_is_hashable() -> None:
-    campaign = Campaign.model_validate({"name": "x"})
-    assert hash(campaign) == hash(Campaign.model_validate({"name": "x"}))
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"daySchedules": {"1": {"startTime": "10:00", "start_time": "11:00"}}},
+        {"customers": [{"phoneNumber": "+14155559001", "phone_number": "+14155559002"}]},
+    ],
+    ids=["day_schedule_start_time", "customer_phone_number"],
+)
+def test_a_nested_field_given_in_both_spellings_is_refused(fields: dict[str, Any]) -> None:
+    validation_errors({"name": "x", **fields})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Campaign._day_schedules raises at the first empty day, so a second empty "
+    "day is not reported",
+)
+def test_every_day_schedule_made_empty_is_reported() -> None:
+    errors = validation_errors(
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "daySchedules": {"1": {"startTime": "17:00"}, "2": {"endTime": "09:00"}},
+        }
+    )
+    messages = " ".join(error["msg"] for error in errors)
+    assert "daySchedules['1']" in messages
+    assert "daySchedules['2']" in messages
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an invalid startTime is missing from info.data, so the day schedule falls "
+    "back to 00:00 and a second, spurious empty-window error is reported",
+)
+def test_an_invalid_start_time_is_reported_once() -> None:
+    errors = validation_errors(
+        {"name": "x", "startTime": "25:00", "daySchedules": {"1": {"endTime": "00:00"}}}
+    )
+    assert [error["loc"] for error in errors] == [("startTime",)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model_copy(update=...) copies the private _warnings computed for the old "
+    "fields, and __eq__ compares them: the copy keeps a stale warning and differs from "
+    "the same campaign validated afresh",
+)
+def test_model_copy_does_not_keep_stale_warnings() -> None:
+    phone = "+14155559001"
+    campaign = Campaign.model_validate({"name": "x", "phoneList": [phone, phone]})
+    assert campaign.warnings == (f"{phone} is listed 2 times; it is called once",)
+    fixed = campaign.model_copy(update={"phone_list": (phone,)})
+    assert fixed.warnings == ()
+    assert fixed == Campaign.model_validate({"name": "x", "phoneList": [phone]})

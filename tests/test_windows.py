@@ -318,6 +318,10 @@ CONTAINS_CASES = [
     pytest.param("02:30", "05:00", _utc(2026, 3, 8, 7), True, id="gap_0300_edt_is_open"),
     pytest.param("02:30", "05:00", _utc(2026, 3, 8, 8, 59, 59), True, id="gap_last_second"),
     pytest.param("02:30", "05:00", _utc(2026, 3, 8, 9), False, id="gap_end_is_excluded"),
+    pytest.param("22:00", "02:00", _utc(2026, 3, 10, 1, 59, 59), False, id="overnight_before"),
+    pytest.param("22:00", "02:00", _utc(2026, 3, 10, 2), True, id="overnight_opens_2200"),
+    pytest.param("22:00", "02:00", _utc(2026, 3, 10, 5, 30), True, id="overnight_tail_0130"),
+    pytest.param("22:00", "02:00", _utc(2026, 3, 10, 6), False, id="overnight_end_excluded"),
 ]
 
 
@@ -386,6 +390,14 @@ def test_overnight_overlapping_next_day_merges_into_one_window_of_the_first_day(
     ]
     assert cal.contains(_utc(2026, 3, 11, 9, 59, 59))
     assert not cal.contains(_utc(2026, 3, 11, 10))
+    # Seen from either end, it is the same whole window.
+    for start, end in [
+        (_utc(2026, 3, 11, 2), _utc(2026, 3, 11, 3)),
+        (_utc(2026, 3, 11, 8), _utc(2026, 3, 11, 9)),
+    ]:
+        assert cal.windows(start, end) == [
+            Window(_utc(2026, 3, 11, 2), _utc(2026, 3, 11, 10), date(2026, 3, 10))
+        ]
 
 
 def test_touching_windows_of_two_days_stay_two_windows() -> None:
@@ -414,6 +426,10 @@ def test_windows_are_whole_not_clipped() -> None:
     ]
     # Half-open on both sides: a range ending at the opening, or starting at the close, misses it.
     assert cal.windows(_utc(2026, 3, 10, 12), _utc(2026, 3, 10, 13)) == []
+    # ... but a range ending half a second after the opening meets it.
+    assert cal.windows(_utc(2026, 3, 10, 12), _utc(2026, 3, 10, 13, 0, 0, 500_000)) == [
+        Window(_utc(2026, 3, 10, 13), _utc(2026, 3, 10, 21), date(2026, 3, 10))
+    ]
     assert cal.windows(_utc(2026, 3, 10, 21), _utc(2026, 3, 11, 12)) == []
 
 
@@ -426,6 +442,7 @@ def test_start_and_end_date_bound_the_windows() -> None:
     )
     assert cal.next_open(_utc(2026, 3, 1)) == _utc(2026, 3, 10, 13)
     assert not cal.contains(_utc(2026, 3, 9, 14))
+    assert not cal.contains(_utc(2026, 3, 13, 14))
     assert cal.windows(_utc(2026, 3, 1), _utc(2026, 3, 20)) == [
         Window(_utc(2026, 3, 10, 13), _utc(2026, 3, 10, 21), date(2026, 3, 10)),
         Window(_utc(2026, 3, 11, 13), _utc(2026, 3, 11, 21), date(2026, 3, 11)),
