@@ -309,7 +309,8 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     facts.add_row("expired", f"{summary.expired:,}")
     if summary.busiest_hour:
         hour, calls = summary.busiest_hour
-        facts.add_row("busiest hour", f"{hour:%a %Y-%m-%d %H:00} ({calls:,} calls)")
+        local = hour.astimezone(summary.zone)
+        facts.add_row("busiest hour", f"{local:%a %Y-%m-%d %H:00 %Z} ({calls:,} calls)")
     facts.add_row(
         "outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none"
     )

@@ -119,7 +119,10 @@ class Summary:
     last_call: datetime | None
     reached_last_attempt: int
     expired: int
-    busiest_hour: tuple[datetime, int] | None  # local start of the hour, calls started in it
+    #: (start of the clock hour with the most call starts, as aware UTC; how many). UTC,
+    #: because the two 01:00 hours of a fall-back day are two different hours.
+    busiest_hour: tuple[datetime, int] | None
+    zone: ZoneInfo
     outcomes: dict[str, int]
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,7 +137,10 @@ class Summary:
             "expired": self.expired,
             "busiestHour": None
             if self.busiest_hour is None
-            else {"start": self.busiest_hour[0].isoformat(), "calls": self.busiest_hour[1]},
+            else {
+                "start": self.busiest_hour[0].astimezone(self.zone).isoformat(),
+                "calls": self.busiest_hour[1],
+            },
             "outcomes": self.outcomes,
         }
 
@@ -170,7 +176,7 @@ class Timeline:
         busiest = None
         if per_hour:
             hour_start, calls = min(per_hour.items(), key=lambda item: (-item[1], item[0]))
-            busiest = (from_epoch(hour_start).astimezone(zone), calls)
+            busiest = (from_epoch(hour_start), calls)
         last_number = 1 + self.campaign.call_retries
         return Summary(
             customers=len(self.final_states),
@@ -181,6 +187,7 @@ class Timeline:
             reached_last_attempt=sum(1 for a in self.attempts if a.number == last_number),
             expired=len(self.expired),
             busiest_hour=busiest,
+            zone=zone,
             outcomes=dict(sorted(Counter(a.outcome for a in self.attempts).items())),
         )
 

@@ -222,17 +222,15 @@ def _clock_text(seconds: int, short: bool) -> str:
 
 def _clocks(hints: tuple[int, ...], *, end: bool) -> st.SearchStrategy[str]:
     """Clock times, many of them near the wall times where the clock jumps."""
-    seconds: list[st.SearchStrategy[int]] = [
+    seconds = st.one_of(
         st.integers(0, DAY - 1),
         st.integers(0, 24 * 60 - 1).map(lambda minute: minute * 60),
-    ]
-    if hints:
-        seconds.append(
-            st.tuples(st.sampled_from(hints), st.sampled_from(JITTER)).map(
-                lambda pair: (pair[0] + pair[1]) % DAY
-            )
-        )
-    texts = st.builds(_clock_text, st.one_of(seconds), st.booleans())
+        # Midnight, and the wall times just before and after a clock change.
+        st.tuples(st.sampled_from((0, *hints)), st.sampled_from(JITTER)).map(
+            lambda pair: (pair[0] + pair[1]) % DAY
+        ),
+    )
+    texts = st.builds(_clock_text, seconds, st.booleans())
     if end:
         return st.one_of(texts, st.sampled_from(["24:00", "24:00:00"]))
     return texts
@@ -269,6 +267,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         key = draw(KNOWN_ZONES)
         ts = draw(st.integers(T_MIN, T_MAX))
     zone = load_zone(key)
+    if source == "near_change":
+        found = _changes(zone, ts, ts + 2 * 366 * DAY, step=12 * 3600, first=True)
+        if not found:  # a zone without clock changes then: take one that has them
+            key, ts = draw(st.sampled_from(RARE))
+            ts -= DAY
+            zone = load_zone(key)
     if source != "anywhere":
         found = _changes(zone, ts, ts + 2 * 366 * DAY, step=12 * 3600, first=True)
         if found:
@@ -291,7 +295,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         )
     )
     schedules = draw(
-        st.dictionaries(st.integers(0, 6), st.tuples(optional_start, optional_end), max_size=3)
+        st.dictionaries(st.integers(0, 6), st.tuples(optional_start, optional_end), max_size=5)
     )
     base = datetime.fromtimestamp(ts, zone).date()
     bound = st.one_of(st.none(), st.integers(-4, 4).map(lambda n: base + timedelta(days=n)))
