@@ -6,7 +6,7 @@ calendar of calling windows, a deterministic timeline of call attempts
 """
 
 from scheduler import outcomes
-from scheduler.engine import Decision, DueAttempt, Engine, EngineError, ExpiredAttempt, replay
+from scheduler.engine import Decision, DueAttempt, Engine, EngineError, replay
 from scheduler.plan import Attempt, Expired, Summary, Timeline, plan
 from scheduler.spec import Campaign, Customer, DaySchedule
 from scheduler.tz import TZDATA_VERSION
@@ -24,7 +24,6 @@ __all__ = [
     "Engine",
     "EngineError",
     "Expired",
-    "ExpiredAttempt",
     "Summary",
     "Timeline",
     "Window",

@@ -112,10 +112,13 @@ class Dialer:
         queued += [(due, c, n) for due, c, n in self.retries if c not in removed]
         return queued
 
-    def clear(self) -> None:
-        """Empty the queue (the campaign ended or was cancelled)."""
+    def take_pending(self) -> list[tuple[int, int, int]]:
+        """Empty the queue, returning what was in it in queue order: retries first, then by due
+        time and customer order."""
+        rows = sorted(self.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
         self.firsts.clear()
         self.retries.clear()
+        return rows
 
     # -- lines --------------------------------------------------------------------
 

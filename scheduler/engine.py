@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
 from scheduler.dialer import BLOCKED, CLOSED, IDLE, Dialer
-from scheduler.reasons import ReasonContext, local_label
+from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import RetryPolicy, check_outcome
 from scheduler.spec import Campaign, check_phone
 from scheduler.tz import TZDATA_VERSION, load_zone
@@ -32,7 +31,6 @@ __all__ = [
     "DueAttempt",
     "Engine",
     "EngineError",
-    "ExpiredAttempt",
     "replay",
 ]
 
@@ -117,16 +115,6 @@ class DueAttempt:
             "due": _iso(self.due),
             "reason": self.reason,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class ExpiredAttempt:
-    """An attempt that could not start before the campaign ended, and why."""
-
-    phone: str
-    number: int
-    due: datetime
-    reason: str
 
 
 _DECISION_ALIASES = {
@@ -242,7 +230,7 @@ class Engine:
         self._last_end: list[int | None] = []
         self._in_flight: dict[str, tuple[int, int, int]] = {}  # id -> customer, number, start
         self._decisions: dict[str, Decision] = {}
-        self._expired: list[ExpiredAttempt] = []
+        self._expired: list[Expired] = []
         self._journal = journal
         self._dirty = False
 
@@ -304,27 +292,28 @@ class Engine:
         phone = self._phones[customer]
         policy = self._policy
         retry_at: int | None = None
-        will_retry = (
-            policy.retries_after(outcome, number)
-            and self._state[customer] != _REMOVED
-            and self._status != "cancelled"
-        )
-        if will_retry:
-            due = policy.due_ts(self._calendar, start, end_ts)
-            retry_at = None if due is None else self._calendar.next_open_ts(due)
+        if self._state[customer] == _REMOVED:
+            follow: int | str = _REMOVED
+        else:
+            follow = policy.after(self._calendar, outcome, number, start, end_ts)
+            if self._status == "cancelled" and type(follow) is int:
+                follow = _DONE  # cancelled: nothing more starts, so no retry either
+        if type(follow) is int:
+            retry_at = self._calendar.next_open_ts(follow)
             self._last_outcome[customer] = outcome
             self._last_end[customer] = end_ts
-            if due is None or retry_at is None:
-                will_retry = False
-                self._expire(customer, number + 1, end_ts + policy.delay if due is None else due)
+            if retry_at is None:  # due after the last window: it can never start
+                self._expire(customer, number + 1, follow)
             else:
-                self._dialer.add_retry(due, customer, number + 1)
+                self._dialer.add_retry(follow, customer, number + 1)
                 self._state[customer] = _RETRY
-        elif self._state[customer] != _REMOVED:
-            if outcome in policy.conditions and number > policy.retries:
-                self._state[customer] = _EXHAUSTED
-            else:
-                self._state[customer] = _DONE
+        elif follow == _EXPIRED:
+            self._last_outcome[customer] = outcome
+            self._last_end[customer] = end_ts
+            self._expire(customer, number + 1, end_ts + policy.delay, no_later_day=True)
+        else:
+            self._state[customer] = str(follow)
+        will_retry = retry_at is not None
         decision = Decision(
             attempt_id=attempt_id,
             phone=phone,
@@ -374,10 +363,9 @@ class Engine:
     def cancel(self, now: datetime) -> None:
         """End the campaign: nothing more starts; calls in progress record, without retries."""
         self._advance(now, "cancel", ("cancelled",))
-        for _, customer, _ in self._dialer.pending():
+        for _, customer, _ in self._dialer.take_pending():
             if self._state[customer] in (_PENDING, _RETRY):
                 self._state[customer] = _DONE
-        self._dialer.clear()
         self._status = "cancelled"
         self._log({"op": "cancel", "now": _iso(now)}, None)
 
@@ -418,7 +406,7 @@ class Engine:
         return {"campaign": self._status, "customers": counts}
 
     @property
-    def expired(self) -> list[ExpiredAttempt]:
+    def expired(self) -> list[Expired]:
         """Attempts that could not start before the campaign ended, with reasons."""
         if self._dirty:
             self._settle()
@@ -522,9 +510,7 @@ class Engine:
                 retry_ts=retry_at,
                 retries_remaining=remaining,
             )
-        engine._expired = [
-            ExpiredAttempt(p, n, from_epoch(d), r) for p, n, d, r in state["expired"]
-        ]
+        engine._expired = [Expired(p, n, from_epoch(d), r) for p, n, d, r in state["expired"]]
         d = state["dialer"]
         dialer = engine._dialer
         dialer.clock = int(d["clock"])
@@ -613,22 +599,17 @@ class Engine:
             )
         return max(end_ts, start + 1)
 
-    def _expire(self, customer: int, number: int, due: int) -> None:
-        phone = self._phones[customer]
-        closed = self._calendar.last_close_ts()
-        after = (
-            "no calling window is left"
-            if closed is None
-            else f"the last window closed at {local_label(closed, self._context.zone)}"
-        )
-        if number == 1:
-            reason = f"attempt 1 of {self._policy.attempts}: still queued when {after}"
-        else:
-            reason = (
-                f"retry {number - 1} of {self._policy.retries}: due "
-                f"{local_label(due, self._context.zone)}, but {after}"
+    def _expire(self, customer: int, number: int, due: int, *, no_later_day: bool = False) -> None:
+        self._expired.append(
+            self._context.expired(
+                self._phones[customer],
+                number,
+                due,
+                self._last_outcome[customer],
+                self._last_end[customer],
+                no_later_day=no_later_day,
             )
-        self._expired.append(ExpiredAttempt(phone, number, from_epoch(due), reason))
+        )
         self._state[customer] = _EXPIRED
 
     def _settle(self) -> None:
@@ -638,9 +619,7 @@ class Engine:
             return
         at, _ = self._dialer.next_start()
         if at == CLOSED:
-            rows = sorted(self._dialer.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
-            self._dialer.clear()
-            for due, customer, number in rows:
+            for due, customer, number in self._dialer.take_pending():
                 self._expire(customer, number, due)
             at = IDLE
         if at == IDLE and not self._in_flight and self._status != "paused":

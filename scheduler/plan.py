@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import BLOCKED, CLOSED, Dialer
 from scheduler.outcomes import OutcomeSource, always
-from scheduler.reasons import ReasonContext, local_label
+from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
 from scheduler.spec import WEEKDAYS, Campaign
 from scheduler.tz import TZDATA_VERSION, load_zone
@@ -85,25 +85,6 @@ class Attempt(_AttemptRow):
             "end": self.end.isoformat().replace("+00:00", "Z"),
             "localStart": self.local_start.isoformat(),
             "outcome": self.outcome,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Expired:
-    """An attempt that could not start before the campaign ended, and why."""
-
-    phone: str
-    number: int
-    due: datetime
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready row."""
-        return {
-            "phone": self.phone,
-            "attempt": self.number,
-            "due": self.due.isoformat().replace("+00:00", "Z"),
             "reason": self.reason,
         }
 
@@ -234,8 +215,7 @@ def plan(
     attempts: list[Attempt] = []
     expired: list[Expired] = []
     next_start, start, hold = dialer.next_start, dialer.start, dialer.hold
-    conditions, retries, delay = policy.conditions, policy.retries, policy.delay
-    fixed = not policy.next_day
+    after = policy.after
     new_row = tuple.__new__
     append = attempts.append
     report_at = 10_000 if progress is not None else -1
@@ -274,33 +254,28 @@ def plan(
         if len(attempts) == report_at and progress is not None:
             progress(report_at)
             report_at += 10_000
-        if outcome in conditions:
-            if number > retries:
-                states[phone] = "exhausted"
-                continue
+        follow = after(calendar, outcome, number, at, end)
+        if type(follow) is int:
             last_outcome[customer] = outcome
             last_end[customer] = end
-            retry_due = end + delay if fixed else policy.due_ts(calendar, at, end)
-            if retry_due is None:
-                expired.append(
-                    Expired(
-                        phone,
-                        number + 1,
-                        from_epoch(end + delay),
-                        f"retry {number} of {retries}: {outcome} at "
-                        f"{local_label(end, zone)}, but no later day has a window",
-                    )
+            dialer.add_retry(follow, customer, number + 1)
+            continue
+        states[phone] = str(follow)
+        if follow == "expired":
+            expired.append(
+                context.expired(
+                    phone, number + 1, end + policy.delay, outcome, end, no_later_day=True
                 )
-                states[phone] = "expired"
-            else:
-                dialer.add_retry(retry_due, customer, number + 1)
-        else:
-            states[phone] = "done"
+            )
 
     if at == CLOSED:
-        expired.extend(_expire(dialer, phones, last_outcome, last_end, calendar, zone, policy))
-        for entry in expired:
-            states[entry.phone] = "expired"
+        # Nothing queued can start any more: every queued attempt expires, in queue order.
+        for due, customer, number in dialer.take_pending():
+            phone = phones[customer]
+            states[phone] = "expired"
+            expired.append(
+                context.expired(phone, number, due, last_outcome[customer], last_end[customer])
+            )
     assert at != BLOCKED, "plan knows every call's end"
     if progress is not None:
         progress(len(attempts))
@@ -317,42 +292,6 @@ def plan(
         tzdata_version=TZDATA_VERSION,
         final_states=final_states,
     )
-
-
-def _expire(
-    dialer: Dialer,
-    phones: list[str],
-    last_outcome: list[str | None],
-    last_end: list[int | None],
-    calendar: Calendar,
-    zone: ZoneInfo,
-    policy: RetryPolicy,
-) -> list[Expired]:
-    """Everything still queued when no window is left, in queue order."""
-    closed = calendar.last_close_ts()
-    if closed is None:
-        after = "no calling window is left"
-    else:
-        after = (
-            f"the last window closed at {local_label(closed, zone)} on "
-            + from_epoch(closed).astimezone(zone).date().isoformat()
-        )
-    rows = sorted(dialer.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
-    dialer.clear()
-    out: list[Expired] = []
-    for due, customer, number in rows:
-        if number == 1:
-            why = (
-                f"attempt 1 of {policy.attempts}: still queued when {after} (the list did not fit)"
-            )
-        else:
-            why = (
-                f"retry {number - 1} of {policy.retries}: {last_outcome[customer]} at "
-                f"{local_label(last_end[customer] or due, zone)}, due "
-                f"{local_label(due, zone)}, but {after}"
-            )
-        out.append(Expired(phones[customer], number, from_epoch(due), why))
-    return out
 
 
 def _plan_warnings(

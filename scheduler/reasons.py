@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.dialer import WHY_DUE, WHY_LINE, WHY_NOW, WHY_PACE, WHY_QUEUE, WHY_WINDOW
 from scheduler.retry import RetryPolicy
 from scheduler.windows import Calendar, from_epoch
 
-__all__ = ["ReasonContext", "duration", "explain", "local_label"]
+__all__ = ["Expired", "ReasonContext", "duration", "explain", "local_label"]
 
 
 def duration(seconds: int) -> str:
@@ -94,6 +95,25 @@ def explain(
 
 
 @dataclass(frozen=True, slots=True)
+class Expired:
+    """An attempt that could not start before the campaign ended, and why."""
+
+    phone: str
+    number: int
+    due: datetime
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready row."""
+        return {
+            "phone": self.phone,
+            "attempt": self.number,
+            "due": self.due.isoformat().replace("+00:00", "Z"),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ReasonContext:
     """What every attempt of one campaign shares, for building its sentence."""
 
@@ -132,3 +152,36 @@ class ReasonContext:
             lines=self.lines,
             interval=self.interval,
         )
+
+    def expired(
+        self,
+        phone: str,
+        number: int,
+        due: int,
+        prev_outcome: str | None,
+        prev_end: int | None,
+        *,
+        no_later_day: bool = False,
+    ) -> Expired:
+        """The record of attempt ``number`` of ``phone``, due at ``due``, that can never start."""
+        zone, policy = self.zone, self.policy
+        if no_later_day:
+            after = "no later day has a window for a next_day retry"
+        else:
+            closed = self.calendar.last_close_ts()
+            after = (
+                "no calling window is left"
+                if closed is None
+                else f"the last window closed at {local_label(closed, zone)} on "
+                + from_epoch(closed).astimezone(zone).date().isoformat()
+            )
+        if number == 1 or prev_outcome is None or prev_end is None:
+            why = (
+                f"attempt 1 of {policy.attempts}: still queued when {after} (the list did not fit)"
+            )
+        else:
+            why = (
+                f"retry {number - 1} of {policy.retries}: {prev_outcome} at "
+                f"{local_label(prev_end, zone)}, due {local_label(due, zone)}, but {after}"
+            )
+        return Expired(phone, number, from_epoch(due), why)

@@ -55,15 +55,20 @@ class RetryPolicy:
         """Attempts per customer at most: the first call and every retry."""
         return 1 + self.retries
 
-    def retries_after(self, outcome: str, number: int) -> bool:
-        """Whether attempt ``number`` ending with ``outcome`` earns another attempt."""
-        return outcome in self.conditions and number <= self.retries
+    def after(
+        self, calendar: Calendar, outcome: str, number: int, start: int, end: int
+    ) -> int | str:
+        """What follows attempt ``number``, which ran over ``[start, end)`` to ``outcome``.
 
-    def due_ts(self, calendar: Calendar, start: int, end: int) -> int | None:
-        """Epoch second from which the retry of a call ``[start, end)`` may start.
-
-        ``None`` when ``next_day`` finds no later day with a window.
+        The epoch second from which the next attempt is due, or how the
+        customer ends: ``"done"`` (success, or an outcome not retried),
+        ``"exhausted"`` (no retry left) or ``"expired"`` (``next_day`` finds no
+        later day with a window).
         """
+        if outcome not in self.conditions:
+            return "done"
+        if number > self.retries:
+            return "exhausted"
         due = end + self.delay
         if not self.next_day:
             return due
@@ -72,5 +77,5 @@ class RetryPolicy:
             day = calendar.local_day(start)
         opening = calendar.first_open_after_day(day)
         if opening is None:
-            return None
+            return "expired"
         return max(due, opening)
