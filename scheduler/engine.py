@@ -38,7 +38,7 @@ SNAPSHOT_VERSION = 1
 
 CampaignStatus = Literal["scheduled", "active", "paused", "completed", "cancelled"]
 # Per customer: what happens to them next, or how they ended.
-_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED = (
+_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED, _CANCELLED = (
     "pending",
     "in progress",
     "retry scheduled",
@@ -46,8 +46,9 @@ _PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED = (
     "exhausted",
     "expired",
     "removed",
+    "cancelled",
 )
-_STATES = (_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED)
+_STATES = (_PENDING, _IN_PROGRESS, _RETRY, _DONE, _EXHAUSTED, _EXPIRED, _REMOVED, _CANCELLED)
 
 
 class EngineError(ValueError):
@@ -297,7 +298,7 @@ class Engine:
         else:
             follow = policy.after(self._calendar, outcome, number, start, end_ts)
             if self._status == "cancelled" and type(follow) is int:
-                follow = _DONE  # cancelled: nothing more starts, so no retry either
+                follow = _CANCELLED  # nothing more starts, so no retry either
         if type(follow) is int:
             retry_at = self._calendar.next_open_ts(follow)
             self._last_outcome[customer] = outcome
@@ -365,7 +366,7 @@ class Engine:
         self._advance(now, "cancel", ("cancelled",))
         for _, customer, _ in self._dialer.take_pending():
             if self._state[customer] in (_PENDING, _RETRY):
-                self._state[customer] = _DONE
+                self._state[customer] = _CANCELLED
         self._status = "cancelled"
         self._log({"op": "cancel", "now": _iso(now)}, None)
 
@@ -588,15 +589,22 @@ class Engine:
                 f"record: unknown attempt id {attempt_id!r}: it was never handed out by due()"
             )
         start = flight[2]
-        if end_ts < start:
+        if exact < start:  # with a whole-second start, floor(ended_at) < start iff ended_at < start
             raise EngineError(
                 f"record: ended_at {_iso(ended_at)} is before the attempt started at "
                 f"{_iso(from_epoch(start))}"
             )
-        if now is not None and ended_at > now:
-            raise EngineError(
-                f"record: ended_at {_iso(ended_at)} is in the future of now {_iso(now)}"
-            )
+        if now is not None:
+            now_ts = check_now(now)
+            if now_ts < self._clock:
+                raise EngineError(
+                    f"record: now {_iso(now)} is before the engine's clock "
+                    f"{_iso(from_epoch(self._clock))}: time does not go back"
+                )
+            if ended_at > now:
+                raise EngineError(
+                    f"record: ended_at {_iso(ended_at)} is in the future of now {_iso(now)}"
+                )
         return max(end_ts, start + 1)
 
     def _expire(self, customer: int, number: int, due: int, *, no_later_day: bool = False) -> None:

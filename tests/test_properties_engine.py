@@ -251,6 +251,7 @@ def check_against_plan(case: Case, campaign: Campaign, history: History) -> None
         "in progress": 0,
         "retry scheduled": 0,
         "removed": 0,
+        "cancelled": 0,
         "done": 0,
         "exhausted": 0,
         "expired": 0,
