@@ -73,7 +73,8 @@ def explain(
         WHY_DUE: "",
         WHY_WINDOW: "" if start == opening else reopened,
         WHY_PACE: f"; then {duration(interval)} after the previous call started (even pacing)",
-        WHY_LINE: f"; then the first free line (all {lines} were busy)",
+        WHY_LINE: "; then the first free line ("
+        + ("the only line was busy)" if lines == 1 else f"all {lines} were busy)"),
         WHY_QUEUE: "; then a free line, right after the call before it",
     }[why]
     if number == 1 or prev_outcome is None or prev_end is None:

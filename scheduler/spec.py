@@ -284,8 +284,9 @@ class Campaign(_Model):
     def _end_time(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             parse_clock(value, end=True)
-            # A missing startTime means 00:00, so endTime 00:00 alone is empty too.
-            _check_window(info.data.get("start_time") or "00:00", value)
+            if "start_time" in info.data:  # else startTime is invalid, and reported already
+                # A missing startTime means 00:00, so endTime 00:00 alone is empty too.
+                _check_window(info.data["start_time"] or "00:00", value)
         return value
 
     @field_validator("end_date")

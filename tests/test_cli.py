@@ -226,7 +226,8 @@ def test_preview_table_summary() -> None:
     assert facts["calls per day"] == "Fri 03-06 720, Mon 03-09 806, Tue 03-10 74"
     assert facts["reached last attempt"] == "400"
     assert facts["expired"] == "0"
-    assert facts["busiest hour"] == "Fri 2026-03-06 09:00 (120 calls)"
+    # The hour on the campaign's clock, with its zone: a fall-back day has two 01:00 hours.
+    assert facts["busiest hour"] == "Fri 2026-03-06 09:00 EST (120 calls)"
     assert facts["outcomes"] == "No Answer 1,600"
     assert "warning" not in out
 
@@ -611,9 +612,100 @@ def test_preview_of_an_invalid_spec_lists_its_errors_too(tmp_path: Path) -> None
     assert result.out == ""
     assert result.err.splitlines() == [
         "scheduler: bad.json: invalid campaign spec (1 error):",
-        "  endTime: start and end are both '00:00': the window would be empty "
-        '(write 00:00-24:00 for all day) (given: "00:00")',
+        "  endTime: start '00:00' and end '00:00' are the same time: the window would be "
+        'empty (write 00:00-24:00 for all day) (given: "00:00")',
     ]
+
+
+def test_validate_prints_day_schedule_paths_with_the_key_in_brackets(tmp_path: Path) -> None:
+    write_json(
+        tmp_path / "days.json",
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "daySchedules": {"8": {"startTime": "10:00"}, "1": {"startTime": "10h00"}},
+        },
+    )
+    result = run("validate", "days.json", cwd=tmp_path)
+    assert result.code == 2
+    assert result.out == ""
+    # No ".[key]": the bad key is already in the path. (The key's message repeats it.)
+    assert result.err.splitlines() == [
+        "scheduler: days.json: invalid campaign spec (2 errors):",
+        "  daySchedules['8']: daySchedules['8']: day must be 0 (Monday) to 6 (Sunday), "
+        "got '8' (given: \"8\")",
+        "  daySchedules['1'].startTime: time must be HH:MM or HH:MM:SS, got '10h00' "
+        '(given: "10h00")',
+    ]
+
+
+def test_validate_lists_every_day_schedule_made_empty_on_one_line(tmp_path: Path) -> None:
+    write_json(
+        tmp_path / "empty.json",
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "daySchedules": {"1": {"endTime": "09:00"}, "2": {"endTime": "09:00:00"}},
+        },
+    )
+    result = run("validate", "empty.json", cwd=tmp_path)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "scheduler: empty.json: invalid campaign spec (1 error):",
+        "  daySchedules: daySchedules['1']: start '09:00' and end '09:00' are the same time: "
+        "the window would be empty (write 00:00-24:00 for all day); daySchedules['2']: "
+        "start '09:00' and end '09:00:00' are the same time: the window would be empty "
+        "(write 00:00-24:00 for all day)",
+    ]
+
+
+def test_validate_a_nested_field_given_twice(tmp_path: Path) -> None:
+    write_json(
+        tmp_path / "twice.json",
+        {
+            "name": "x",
+            "daySchedules": {"1": {"startTime": "10:00", "start_time": "11:00"}},
+            "customers": [{"phoneNumber": "+14155559001", "phone_number": "+14155559001"}],
+        },
+    )
+    result = run("validate", "twice.json", cwd=tmp_path)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "scheduler: twice.json: invalid campaign spec (2 errors):",
+        "  daySchedules['1']: startTime is given twice, as 'startTime' and as 'start_time'; "
+        "give it once",
+        "  customers[0]: phoneNumber is given twice, as 'phoneNumber' and as 'phone_number'; "
+        "give it once",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ({"name": "x"}, "none.json: valid campaign spec (0 customers)"),
+        (
+            {"name": "x", "phoneList": ["+14155559001"]},
+            "none.json: valid campaign spec (1 customer)",
+        ),
+        (
+            {"name": "x", "phoneList": ["+14155559001", "+14155559001"]},
+            "none.json: valid campaign spec (1 customer)",
+        ),
+        (
+            {"name": "x", "phoneList": ["+14155559001", "+14155559002"]},
+            "none.json: valid campaign spec (2 customers)",
+        ),
+    ],
+    ids=["none", "one", "one_listed_twice", "two"],
+)
+def test_validate_counts_customers_in_words(tmp_path: Path, body: Any, line: str) -> None:
+    write_json(tmp_path / "none.json", body)
+    result = run("validate", "none.json", cwd=tmp_path)
+    assert result.code == 0
+    assert result.err == ""
+    assert result.out.splitlines()[-1] == line
 
 
 # -- schema --------------------------------------------------------------------------
@@ -718,13 +810,71 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], dict[str, bytes], str]] = [
         "zero_call_seconds",
         ("preview", "--now", NOW, "--call-seconds", "0"),
         {},
-        "scheduler: --outcomes: seconds: call length must be a whole number of seconds >= 1, got 0",
+        "scheduler: --call-seconds: seconds: call length must be a whole number of seconds >= 1, "
+        "got 0",
+    ),
+    (
+        "negative_call_seconds",
+        ("preview", "--now", NOW, "--call-seconds", "-5"),
+        {},
+        "scheduler: --call-seconds: seconds: call length must be a whole number of seconds >= 1, "
+        "got -5",
+    ),
+    (
+        "unknown_outcome",
+        ("preview", "--now", NOW, "--outcome", "Maybe"),
+        {},
+        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+    ),
+    (
+        "unknown_outcome_and_zero_call_seconds",
+        ("preview", "--now", NOW, "--outcome", "Maybe", "--call-seconds", "0"),
+        {},
+        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
     ),
     (
         "answer_rate_above_1",
         ("preview", "--now", NOW, "--outcomes", "random", "--answer-rate", "1.5"),
         {},
-        "scheduler: --outcomes: answer_rate: must be between 0 and 1, got 1.5",
+        "scheduler: --answer-rate: answer_rate: must be between 0 and 1, got 1.5",
+    ),
+    (
+        "answer_rate_below_0",
+        ("preview", "--now", NOW, "--outcomes", "random", "--answer-rate", "-0.1"),
+        {},
+        "scheduler: --answer-rate: answer_rate: must be between 0 and 1, got -0.1",
+    ),
+    (
+        "now_after_9000",
+        ("preview", "--now", "9999-12-31T23:00:00Z"),
+        {},
+        "scheduler: cannot plan: now must be between 1900-01-01 and 9000-01-01 UTC, "
+        "got 9999-12-31T23:00:00+00:00",
+    ),
+    (
+        "now_before_1900",
+        ("preview", "--now", "1800-01-01T00:00:00-05:00"),
+        {},
+        "scheduler: cannot plan: now must be between 1900-01-01 and 9000-01-01 UTC, "
+        "got 1800-01-01T00:00:00-05:00",
+    ),
+    (
+        "envelope_without_a_campaign",
+        ("preview", "response.json", "--now", NOW),
+        {"response.json": b'{"success": true, "data": {"result": {}}}'},
+        "scheduler: response.json: an API response without data.result.campaign; nothing to plan",
+    ),
+    (
+        "envelope_with_a_list_for_data",
+        ("validate", "response.json"),
+        {"response.json": b'{"data": []}'},
+        "scheduler: response.json: an API response without data.result.campaign; nothing to plan",
+    ),
+    (
+        "envelope_with_a_list_for_the_campaign",
+        ("validate", "response.json"),
+        {"response.json": b'{"data": {"result": {"campaign": [{"name": "x"}]}}}'},
+        "scheduler: response.json: an API response without data.result.campaign; nothing to plan",
     ),
     (
         "missing_outcomes_file",
@@ -742,15 +892,28 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], dict[str, bytes], str]] = [
         "outcomes_file_unknown_outcome",
         ("preview", "--now", NOW, "--outcomes", "script.json"),
         {"script.json": b'{"+14155559001": [["Busy", 5], ["Maybe", 5]]}'},
-        f"scheduler: --outcomes: scripts['+14155559001'][1]: unknown outcome 'Maybe'; "
+        f"scheduler: script.json: scripts['+14155559001'][1]: unknown outcome 'Maybe'; "
         f"allowed: {ALLOWED}",
     ),
     (
         "outcomes_file_zero_seconds",
         ("preview", "--now", NOW, "--outcomes", "script.json"),
         {"script.json": b'{"+14155559001": [["Busy", 0]]}'},
-        "scheduler: --outcomes: scripts['+14155559001'][0]: call length must be a whole "
+        "scheduler: script.json: scripts['+14155559001'][0]: call length must be a whole "
         "number of seconds >= 1, got 0",
+    ),
+    (
+        "outcomes_file_default_unknown_outcome",
+        ("preview", "--now", NOW, "--outcomes", "script.json"),
+        {"script.json": b'{"default": ["Maybe", 5]}'},
+        f"scheduler: script.json: default: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+    ),
+    (
+        "outcomes_file_default_zero_seconds",
+        ("preview", "--now", NOW, "--outcomes", "script.json"),
+        {"script.json": b'{"default": ["Busy", 0]}'},
+        "scheduler: script.json: default: seconds: call length must be a whole number of "
+        "seconds >= 1, got 0",
     ),
 ]
 
@@ -770,12 +933,15 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_unknown_outcome_names_the_vocabulary() -> None:
-    result = run("preview", "--now", NOW, "--outcome", "Maybe")
-    assert result.code == 2
-    assert result.out == ""
-    [line] = result.err.splitlines()
-    assert line.startswith("scheduler: ")
-    assert line.endswith(f"unknown outcome 'Maybe'; allowed: {ALLOWED}")
+    assert_one_error_line(
+        run("preview", "--now", NOW, "--outcome", "Maybe"),
+        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+    )
+    assert ALLOWED == (
+        "success, Rejected, Unreachable, Busy, No Answer, Network Error, Invalid, Timeout, "
+        "Cancelled, Resource Unavailable, Service Unavailable, Protocol Error, Unspecified, "
+        "voicemail, exceeded-max-duration, api_error"
+    )
 
 
 @pytest.mark.parametrize(
@@ -797,22 +963,84 @@ def test_usage_errors_exit_2_with_usage(args: tuple[str, ...], fragment: str) ->
     assert fragment in result.err.splitlines()[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._outcome_source feeds the script file to tuple() and always(*default) "
-    "unchecked: a wrong shape ends in Python's own TypeError text, naming neither the "
-    "phone nor the expected [outcome, seconds]",
-)
+ROW = 'expected [outcome, seconds], such as ["Busy", 20], got'
+
+
 @pytest.mark.parametrize(
-    "script",
-    [b'{"+14155559001": 5}', b'{"default": "Busy"}', b'{"default": 5}'],
-    ids=["script_not_a_list", "default_a_string", "default_a_number"],
+    ("script", "line"),
+    [
+        (
+            b'{"+14155559001": 5}',
+            "scheduler: script.json: +14155559001: expected a list of [outcome, seconds], got 5",
+        ),
+        (
+            b'{"+14155559001": {"Busy": 5}}',
+            "scheduler: script.json: +14155559001: expected a list of [outcome, seconds], "
+            'got {"Busy": 5}',
+        ),
+        (
+            b'{"+14155559001": null}',
+            "scheduler: script.json: +14155559001: expected a list of [outcome, seconds], got null",
+        ),
+        (b'{"+14155559001": [5]}', f"scheduler: script.json: +14155559001[0]: {ROW} 5"),
+        (
+            b'{"+14155559001": [["Busy", 5], ["Busy"]]}',
+            f'scheduler: script.json: +14155559001[1]: {ROW} ["Busy"]',
+        ),
+        (b'{"default": "Busy"}', f'scheduler: script.json: default: {ROW} "Busy"'),
+        (b'{"default": 5}', f"scheduler: script.json: default: {ROW} 5"),
+        (
+            b'{"default": ["Busy", 5, 1]}',
+            f'scheduler: script.json: default: {ROW} ["Busy", 5, 1]',
+        ),
+    ],
+    ids=[
+        "script_a_number",
+        "script_an_object",
+        "script_null",
+        "row_a_number",
+        "row_of_one",
+        "default_a_string",
+        "default_a_number",
+        "default_of_three",
+    ],
 )
 def test_outcomes_file_of_the_wrong_shape_says_what_is_expected(
-    tmp_path: Path, script: bytes
+    tmp_path: Path, script: bytes, line: str
 ) -> None:
     (tmp_path / "script.json").write_bytes(script)
     result = run("preview", "--now", NOW, "--outcomes", "script.json", cwd=tmp_path)
-    assert result.code == 2
-    [line] = result.err.splitlines()
-    assert "(outcome, seconds)" in line or "[outcome, seconds]" in line
+    assert_one_error_line(result, line)
+
+
+# -- output to a reader that stops early -----------------------------------------------
+
+
+@pytest.mark.parametrize("output", ["table", "csv", "json"])
+def test_a_reader_that_closes_early_is_not_an_error(output: str) -> None:
+    # Like `scheduler preview --limit 0 | head -1`: every format is far larger than a pipe's
+    # buffer, so the command line is still writing when the reader goes away.
+    process = subprocess.Popen(
+        [*SCHEDULER, "preview", "--now", NOW, "--limit", "0", "--format", output],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    process.stderr.close()
+    code = process.wait(timeout=120)
+    expected_first = {
+        "table": (
+            "Q1 Customer Outreach (embedded example q1-customer-outreach.json) in "
+            f"America/New_York, planned from 2026-03-06T14:00:00Z, tzdata {TZDATA_VERSION}"
+        ),
+        "csv": "kind,phone,attempt,start,end,localStart,outcome,due,reason",
+        "json": "{",
+    }
+    assert first.decode("utf-8").rstrip("\n") == expected_first[output]
+    assert err == b""
+    assert code == 0

@@ -74,13 +74,17 @@ def test_retry_due_after_the_window_closes_waits_for_the_next_opening() -> None:
     assert retry.due == utc("2026-01-05T23:59:30Z")
     assert retry.start == utc("2026-01-06T14:00:00Z")
     assert retry.local_start == datetime(2026, 1, 6, 9, 0, tzinfo=NEW_YORK)
-    assert "after the window closes" in retry.reason
-    assert "Tue 09:00 EST" in retry.reason
-    assert "No Answer" in retry.reason
+    # It fell due outside every window, so it waited for the first opening.
+    assert retry.reason == (
+        "retry 1 of 2: No Answer at Mon 16:59:30 EST, 2 h delay ends after the window "
+        "closes; first opening is Tue 09:00 EST"
+    )
     # The last retry counts 2 h from the end of Tuesday's 09:00 call: inside the window.
     assert last.number == 3
     assert last.start == utc("2026-01-06T16:00:30Z")
-    assert "Tue 11:00:30 EST" in last.reason
+    assert last.reason == (
+        "retry 2 of 2: No Answer at Tue 09:00:30 EST, 2 h delay ends at Tue 11:00:30 EST"
+    )
     assert timeline.final_states == {A: "exhausted"}
     assert timeline.expired == []
 
@@ -130,6 +134,58 @@ def test_next_day_retry_of_an_overnight_window_waits_for_the_next_days_window() 
     assert retry.start == utc("2026-01-07T03:00:00Z")  # Tuesday 22:00 EST
 
 
+# Monday's window runs overnight, 20:00-04:00, into Tuesday's, 02:00-10:00: from
+# Tuesday 02:00 to 04:00 EST (07:00Z-09:00Z) both hold. Wednesday's is 08:00-12:00.
+OVERLAPPING: dict[str, Any] = {
+    "activeDays": [0, 1, 2],
+    "daySchedules": {
+        "0": {"startTime": "20:00", "endTime": "04:00"},
+        "1": {"startTime": "02:00", "endTime": "10:00"},
+        "2": {"startTime": "08:00", "endTime": "12:00"},
+    },
+    "retryDelayMode": "next_day",
+    "retryDelaySeconds": 0,
+    "callRetries": 1,
+}
+
+
+@pytest.mark.parametrize(
+    "now",
+    ["2026-01-06T07:00:00Z", "2026-01-06T08:00:00Z", "2026-01-06T08:59:00Z"],
+    ids=["tuesday_02_00", "tuesday_03_00", "tuesday_03_59"],
+)
+def test_next_day_retry_of_a_call_where_two_days_windows_overlap_goes_to_the_later_days_next(
+    now: str,
+) -> None:
+    # The failed call's day is the later of the two, Tuesday: so not Tuesday's window
+    # (which holds the call) but Wednesday's.
+    timeline = plan(campaign(**OVERLAPPING), now=utc(now))
+    first, retry = timeline.attempts
+    assert first.start == utc(now)
+    assert retry.start == retry.due == utc("2026-01-07T13:00:00Z")
+    local_end = first.end.astimezone(NEW_YORK).strftime("%H:%M:%S")
+    assert retry.reason == (
+        f"retry 1 of 1: No Answer at Tue {local_end} EST; next_day: due Wed 08:00 EST, the "
+        "first window of a later day and at least 0 s after the call"
+    )
+
+
+@pytest.mark.parametrize(
+    "now",
+    ["2026-01-06T04:00:00Z", "2026-01-06T06:59:00Z"],
+    ids=["monday_23_00", "tuesday_01_59"],
+)
+def test_next_day_retry_of_a_call_held_by_mondays_window_alone_goes_to_tuesdays_opening(
+    now: str,
+) -> None:
+    # Before Tuesday's 02:00 EST opening only Monday's window holds the call, so the
+    # retry goes to the first window of a later day: Tuesday's, though it overlaps Monday's.
+    timeline = plan(campaign(**OVERLAPPING), now=utc(now))
+    first, retry = timeline.attempts
+    assert first.start == utc(now)
+    assert retry.start == utc("2026-01-06T07:00:00Z")
+
+
 @pytest.mark.parametrize(
     ("now", "delay", "expected_retry"),
     [
@@ -165,9 +221,7 @@ def test_fixed_retry_across_dst_is_delayed_by_real_seconds(
 
 def test_fixed_retry_counts_from_the_end_of_the_call_not_its_start() -> None:
     c = campaign(retryDelaySeconds=600, callRetries=1)
-    timeline = plan(
-        c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("Busy", 250)
-    )
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("Busy", 250))
     first, retry = timeline.attempts
     assert first.end == utc("2026-01-05T15:04:10Z")
     assert retry.start == utc("2026-01-05T15:14:10Z")
@@ -196,33 +250,36 @@ def test_even_mode_spaces_starts_by_the_interval_from_the_opening() -> None:
         opening + timedelta(seconds=30 * k) for k in range(10)
     ]
     assert [a.phone for a in timeline.attempts] == phones(10)
-    assert "first opening is Mon 09:00 EST" in timeline.attempts[0].reason
-    assert "30 s after the previous call started" in timeline.attempts[1].reason
+    assert timeline.attempts[0].reason == (
+        "attempt 1 of 1: first call, next in list order; first opening is Mon 09:00 EST"
+    )
+    # Every later one fell due (at now) outside the window too, then waited for pacing.
+    assert {a.reason for a in timeline.attempts[1:]} == {
+        "attempt 1 of 1: first call, next in list order; first opening is Mon 09:00 EST; "
+        "then 30 s after the previous call started (even pacing)"
+    }
 
 
 def test_even_mode_waits_for_a_free_line_when_calls_outlast_the_interval() -> None:
     # 10 min calls, 5 lines, 30 s pacing: five starts 30 s apart, then each
     # further call waits for the line of the call five before it.
     c = campaign(phoneList=phones(8), callRetries=0)
-    timeline = plan(
-        c, now=utc("2026-01-05T14:00:00Z"), outcomes=outcomes.always("No Answer", 600)
-    )
-    offsets = [int((a.start - utc("2026-01-05T14:00:00Z")).total_seconds())
-               for a in timeline.attempts]
+    timeline = plan(c, now=utc("2026-01-05T14:00:00Z"), outcomes=outcomes.always("No Answer", 600))
+    offsets = [
+        int((a.start - utc("2026-01-05T14:00:00Z")).total_seconds()) for a in timeline.attempts
+    ]
     assert offsets == [0, 30, 60, 90, 120, 600, 630, 660]
     assert "all 5 were busy" in timeline.attempts[5].reason
 
 
 def test_asap_mode_fills_every_line_at_once() -> None:
-    c = campaign(
-        phoneList=phones(7), callRetries=0, schedulingMode="asap", maxConcurrency=3
-    )
-    timeline = plan(
-        c, now=utc("2026-01-05T12:00:00Z"), outcomes=outcomes.always("No Answer", 60)
-    )
+    c = campaign(phoneList=phones(7), callRetries=0, schedulingMode="asap", maxConcurrency=3)
+    timeline = plan(c, now=utc("2026-01-05T12:00:00Z"), outcomes=outcomes.always("No Answer", 60))
     opening = utc("2026-01-05T14:00:00Z")
     assert [a.start for a in timeline.attempts] == [
-        opening, opening, opening,
+        opening,
+        opening,
+        opening,
         opening + timedelta(seconds=60),
         opening + timedelta(seconds=60),
         opening + timedelta(seconds=60),
@@ -232,18 +289,14 @@ def test_asap_mode_fills_every_line_at_once() -> None:
 
 
 def test_asap_mode_ignores_the_interval() -> None:
-    c = campaign(
-        phoneList=phones(4), callRetries=0, schedulingMode="asap", callIntervalSeconds=120
-    )
+    c = campaign(phoneList=phones(4), callRetries=0, schedulingMode="asap", callIntervalSeconds=120)
     timeline = plan(c, now=utc("2026-01-05T15:00:00Z"))
     assert {a.start for a in timeline.attempts} == {utc("2026-01-05T15:00:00Z")}
 
 
 def test_a_call_may_run_past_the_windows_end() -> None:
     c = campaign(phoneList=phones(2), callRetries=0)
-    timeline = plan(
-        c, now=utc("2026-01-05T21:59:40Z"), outcomes=outcomes.always("success", 600)
-    )
+    timeline = plan(c, now=utc("2026-01-05T21:59:40Z"), outcomes=outcomes.always("success", 600))
     assert starts(timeline) == [
         (A, 1, "2026-01-05T21:59:40Z"),
         (B, 1, "2026-01-06T14:00:00Z"),  # 22:00:10Z would be after closing
@@ -261,9 +314,7 @@ def test_due_retries_outrank_first_attempts_still_queued() -> None:
         schedulingMode="asap",
         maxConcurrency=1,
     )
-    timeline = plan(
-        c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("No Answer", 60)
-    )
+    timeline = plan(c, now=utc("2026-01-05T15:00:00Z"), outcomes=outcomes.always("No Answer", 60))
     assert starts(timeline) == [
         (A, 1, "2026-01-05T15:00:00Z"),
         (B, 1, "2026-01-05T15:01:00Z"),
@@ -342,7 +393,8 @@ def test_outcome_not_in_retry_conditions_ends_the_customer(
     if conditions is not None:
         overrides["retryConditions"] = conditions
     timeline = plan(
-        campaign(**overrides), now=utc("2026-01-05T15:00:00Z"),
+        campaign(**overrides),
+        now=utc("2026-01-05T15:00:00Z"),
         outcomes=outcomes.always(outcome, 15),
     )
     assert [(a.number, a.outcome) for a in timeline.attempts] == [(1, outcome)]
@@ -408,14 +460,39 @@ def test_now_after_closing_calls_at_the_next_opening() -> None:
     assert starts(timeline) == [(A, 1, "2026-01-12T14:00:00Z")]  # Monday 09:00
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: plan floors a fractional now to the whole second and starts before it",
+@pytest.mark.parametrize(
+    ("microsecond", "expected"),
+    [(500_000, "2026-01-05T15:00:01Z"), (1, "2026-01-05T15:00:01Z"), (0, "2026-01-05T15:00:00Z")],
+    ids=["half_a_second", "one_microsecond", "whole_second"],
 )
-def test_no_call_starts_before_a_fractional_now() -> None:
-    now = datetime(2026, 1, 5, 15, 0, 0, 500_000, tzinfo=UTC)
+def test_a_fractional_now_rounds_up_to_the_next_whole_second(
+    microsecond: int, expected: str
+) -> None:
+    now = datetime(2026, 1, 5, 15, 0, 0, microsecond, tzinfo=UTC)
     timeline = plan(campaign(), now=now)
-    assert timeline.attempts[0].start >= now
+    assert starts(timeline) == [
+        (A, 1, expected),
+        (A, 2, (utc(expected) + timedelta(seconds=7230)).isoformat().replace("+00:00", "Z")),
+        (A, 3, (utc(expected) + timedelta(seconds=14_460)).isoformat().replace("+00:00", "Z")),
+    ]
+    first = timeline.attempts[0]
+    assert first.start >= now
+    assert first.due == utc(expected)
+    assert first.reason == "attempt 1 of 3: first call, placed as soon as it was queued"
+    # The timeline keeps the now it was given.
+    assert timeline.now == now
+
+
+def test_a_fractional_now_just_before_closing_rounds_up_to_the_close() -> None:
+    # 16:59:59.5 EST rounds up to 17:00:00, when the window has closed: Tuesday's opening.
+    now = datetime(2026, 1, 5, 21, 59, 59, 500_000, tzinfo=UTC)
+    timeline = plan(campaign(callRetries=0), now=now)
+    assert starts(timeline) == [(A, 1, "2026-01-06T14:00:00Z")]
+    first = timeline.attempts[0]
+    assert first.due == utc("2026-01-05T22:00:00Z")
+    assert first.reason == (
+        "attempt 1 of 1: first call, next in list order; first opening is Tue 09:00 EST"
+    )
 
 
 @pytest.mark.parametrize(
@@ -429,9 +506,7 @@ def test_no_call_starts_before_a_fractional_now() -> None:
     ids=["wednesday_opening", "saturday_start_waits_for_monday", "edt_opening", "past_start_date"],
 )
 def test_start_date_sets_the_first_call(start_date: str, expected_first: str) -> None:
-    timeline = plan(
-        campaign(startDate=start_date, callRetries=0), now=utc("2026-01-05T15:00:00Z")
-    )
+    timeline = plan(campaign(startDate=start_date, callRetries=0), now=utc("2026-01-05T15:00:00Z"))
     assert starts(timeline) == [(A, 1, expected_first)]
 
 
@@ -456,9 +531,7 @@ def test_active_days_empty_expires_everything() -> None:
 def test_end_date_too_close_expires_the_rest_with_reasons() -> None:
     # Monday 16:00 EST, the campaign's last day: 10-minute pacing fits six first
     # calls before 17:00; the other four never get one and no retry gets a window.
-    c = campaign(
-        phoneList=phones(10), endDate="2026-01-05", callIntervalSeconds=600, callRetries=1
-    )
+    c = campaign(phoneList=phones(10), endDate="2026-01-05", callIntervalSeconds=600, callRetries=1)
     timeline = plan(c, now=utc("2026-01-05T21:00:00Z"))
     assert [a.start for a in timeline.attempts] == [
         utc("2026-01-05T21:00:00Z") + timedelta(minutes=10 * k) for k in range(6)
@@ -548,7 +621,9 @@ def test_summary_of_a_small_campaign() -> None:
     assert summary.last_call == utc("2026-01-06T14:00:30Z")
     assert summary.reached_last_attempt == 2
     assert summary.expired == 0
-    assert summary.busiest_hour == (datetime(2026, 1, 5, 16, 0, tzinfo=NEW_YORK), 3)
+    # The start of the clock hour 16:00 EST, as aware UTC.
+    assert summary.busiest_hour == (utc("2026-01-05T21:00:00Z"), 3)
+    assert summary.busiest_hour[0].tzinfo is UTC
     assert summary.outcomes == {"No Answer": 4, "success": 1}
     assert summary.as_dict() == {
         "customers": 3,
@@ -566,9 +641,7 @@ def test_summary_of_a_small_campaign() -> None:
 
 def test_summary_counts_calls_per_local_day_not_utc_day() -> None:
     # 19:00-23:00 EST is 00:00-04:00Z the next UTC day: the local date counts.
-    c = campaign(
-        startTime="19:00", endTime="23:00", phoneList=phones(2), callRetries=0
-    )
+    c = campaign(startTime="19:00", endTime="23:00", phoneList=phones(2), callRetries=0)
     timeline = plan(c, now=utc("2026-01-06T01:00:00Z"))  # Monday 20:00 EST
     assert timeline.summary().calls_per_day == {date(2026, 1, 5): 2}
 
@@ -639,14 +712,17 @@ def test_same_inputs_give_identical_output() -> None:
 
 def test_window_starting_in_the_spring_gap_opens_at_the_first_later_clock_reading() -> None:
     # 02:30-05:00 on 2026-03-08: the clock jumps 02:00 EST -> 03:00 EDT (07:00Z).
-    c = campaign(startTime="02:30", endTime="05:00", activeDays=[6], phoneList=[A, B],
-                 callRetries=0)
+    c = campaign(
+        startTime="02:30", endTime="05:00", activeDays=[6], phoneList=[A, B], callRetries=0
+    )
     timeline = plan(c, now=utc("2026-03-08T05:00:00Z"))
     assert starts(timeline) == [
         (A, 1, "2026-03-08T07:00:00Z"),
         (B, 1, "2026-03-08T07:00:30Z"),
     ]
-    assert "first opening is Sun 03:00 EDT" in timeline.attempts[0].reason
+    assert timeline.attempts[0].reason == (
+        "attempt 1 of 1: first call, next in list order; first opening is Sun 03:00 EDT"
+    )
 
 
 def test_window_wholly_in_the_spring_gap_skips_the_day_with_a_warning() -> None:
@@ -662,8 +738,9 @@ def test_window_wholly_in_the_spring_gap_skips_the_day_with_a_warning() -> None:
 def test_retry_in_the_fall_back_fold_waits_for_the_repeated_window_piece() -> None:
     # 01:30-05:00 on 2026-11-01 is 05:30Z-06:00Z and 06:30Z-10:00Z: from 06:00Z to
     # 06:30Z the clock reads 01:00-01:29 EST again, outside the window.
-    c = campaign(startTime="01:30", endTime="05:00", activeDays=[6], callRetries=1,
-                 retryDelaySeconds=0)
+    c = campaign(
+        startTime="01:30", endTime="05:00", activeDays=[6], callRetries=1, retryDelaySeconds=0
+    )
     timeline = plan(c, now=utc("2026-11-01T05:59:00Z"), outcomes=outcomes.always("Busy", 60))
     assert starts(timeline) == [
         (A, 1, "2026-11-01T05:59:00Z"),
@@ -672,16 +749,16 @@ def test_retry_in_the_fall_back_fold_waits_for_the_repeated_window_piece() -> No
     assert timeline.attempts[1].local_start.isoformat() == "2026-11-01T01:30:00-05:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: a retry held back by busy lines past the window's close gets a "
-    "reason that names neither the busy line nor the opening it waited for",
-)
 def test_reason_of_a_retry_held_back_by_busy_lines_says_why_it_starts_then() -> None:
     # One line. A's retry is due at 15:01:30, inside the window, but B's two-hour
     # call holds the only line until 17:00:30, after closing.
-    c = campaign(phoneList=[A, B], callRetries=1, retryDelaySeconds=60,
-                 schedulingMode="asap", maxConcurrency=1)
+    c = campaign(
+        phoneList=[A, B],
+        callRetries=1,
+        retryDelaySeconds=60,
+        schedulingMode="asap",
+        maxConcurrency=1,
+    )
     source = outcomes.scripted({B: [("success", 7200)]})
     timeline = plan(c, now=utc("2026-01-05T20:00:00Z"), outcomes=source)
     retry = timeline.attempts[2]
@@ -689,27 +766,95 @@ def test_reason_of_a_retry_held_back_by_busy_lines_says_why_it_starts_then() -> 
     assert retry.due == utc("2026-01-05T20:01:30Z")
     assert retry.start == utc("2026-01-06T14:00:00Z")
     # The delay ended inside the window: the wait is the line's, then the night's.
-    assert "delay ends after the window closes" not in retry.reason
-    assert "busy" in retry.reason
-    assert "Tue 09:00 EST" in retry.reason
+    assert retry.reason == (
+        "retry 1 of 1: No Answer at Mon 15:00:30 EST, 1 min delay ended at Mon 15:01:30 EST; "
+        "no free line or pacing slot before that window closed; next opening is Tue 09:00 EST"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: summary().busiest_hour buckets by wall clock, so the two real hours "
-    "that read 01:00-01:59 on a fall-back day count as one",
+@pytest.mark.parametrize(
+    ("overrides", "script"),
+    [
+        ({"schedulingMode": "asap", "maxConcurrency": 1}, {A: [("success", 7200)]}),
+        ({"callIntervalSeconds": 3600}, {}),
+    ],
+    ids=["busy_line", "pacing"],
 )
+def test_reason_of_a_first_call_pushed_past_the_close_names_the_next_opening(
+    overrides: dict[str, Any], script: dict[str, list[tuple[str, int]]]
+) -> None:
+    # Monday 16:00 EST: B is due at once, but the only line (or the pacing) holds it
+    # past 17:00.
+    c = campaign(phoneList=[A, B], callRetries=0, **overrides)
+    timeline = plan(c, now=utc("2026-01-05T21:00:00Z"), outcomes=outcomes.scripted(script))
+    assert starts(timeline) == [(A, 1, "2026-01-05T21:00:00Z"), (B, 1, "2026-01-06T14:00:00Z")]
+    second = timeline.attempts[1]
+    assert second.due == utc("2026-01-05T21:00:00Z")
+    assert second.reason == (
+        "attempt 1 of 1: first call, next in list order; no free line or pacing slot before "
+        "that window closed; next opening is Tue 09:00 EST"
+    )
+
+
+def test_reason_names_both_the_first_opening_and_the_next_one() -> None:
+    # Due at 07:00 EST, before the 09:00-10:00 window; A's two-hour call holds the only
+    # line through that whole window, so B waits for Tuesday's.
+    c = campaign(
+        phoneList=[A, B],
+        callRetries=0,
+        startTime="09:00",
+        endTime="10:00",
+        schedulingMode="asap",
+        maxConcurrency=1,
+    )
+    source = outcomes.scripted({A: [("success", 7200)]})
+    timeline = plan(c, now=utc("2026-01-05T12:00:00Z"), outcomes=source)
+    assert starts(timeline) == [(A, 1, "2026-01-05T14:00:00Z"), (B, 1, "2026-01-06T14:00:00Z")]
+    assert [a.reason for a in timeline.attempts] == [
+        "attempt 1 of 1: first call, next in list order; first opening is Mon 09:00 EST",
+        "attempt 1 of 1: first call, next in list order; first opening is Mon 09:00 EST; "
+        "no free line or pacing slot before that window closed; next opening is Tue 09:00 EST",
+    ]
+
+
 def test_busiest_hour_does_not_merge_the_two_hours_of_a_fall_back_fold() -> None:
     # Every 20 min from 01:00 EDT (05:00Z): three calls in each real hour,
     # 01:00-02:00 EDT, 01:00-02:00 EST and 02:00-03:00 EST.
-    c = campaign(startTime="00:00", endTime="24:00", activeDays=[6], phoneList=phones(9),
-                 callRetries=0, callIntervalSeconds=1200)
+    c = campaign(
+        startTime="00:00",
+        endTime="24:00",
+        activeDays=[6],
+        phoneList=phones(9),
+        callRetries=0,
+        callIntervalSeconds=1200,
+    )
     timeline = plan(c, now=utc("2026-11-01T05:00:00Z"))
     assert [a.start for a in timeline.attempts] == [
         utc("2026-11-01T05:00:00Z") + timedelta(minutes=20 * k) for k in range(9)
     ]
-    busiest = timeline.summary().busiest_hour
-    assert busiest is not None
-    start, calls = busiest
-    assert calls == 3
-    assert start == utc("2026-11-01T05:00:00Z")
+    summary = timeline.summary()
+    # Three hours of three calls each: the earliest, 01:00 EDT, wins the tie.
+    assert summary.busiest_hour == (utc("2026-11-01T05:00:00Z"), 3)
+    assert summary.busiest_hour[0].tzinfo is UTC
+    assert summary.as_dict()["busiestHour"] == {"start": "2026-11-01T01:00:00-04:00", "calls": 3}
+    assert summary.calls_per_day == {date(2026, 11, 1): 9}
+
+
+def test_busiest_hour_can_be_the_repeated_01_00_hour_of_a_fall_back_day() -> None:
+    # Every 15 min from 01:30 EDT (05:30Z): two calls in 01:00-02:00 EDT, four in the
+    # repeated 01:00-02:00 EST (06:00Z-07:00Z), two in 02:00-03:00 EST.
+    c = campaign(
+        startTime="00:00",
+        endTime="24:00",
+        activeDays=[6],
+        phoneList=phones(8),
+        callRetries=0,
+        callIntervalSeconds=900,
+    )
+    timeline = plan(c, now=utc("2026-11-01T05:30:00Z"))
+    assert [a.start for a in timeline.attempts] == [
+        utc("2026-11-01T05:30:00Z") + timedelta(minutes=15 * k) for k in range(8)
+    ]
+    summary = timeline.summary()
+    assert summary.busiest_hour == (utc("2026-11-01T06:00:00Z"), 4)
+    assert summary.as_dict()["busiestHour"] == {"start": "2026-11-01T01:00:00-05:00", "calls": 4}

@@ -274,9 +274,7 @@ def check_timeline(case: Case, campaign: Campaign, timeline: Timeline) -> None:
                 if not campaign.day_schedules:
                     assert retry.due == expected_due
             assert retry.start >= retry.due
-            assert retry.reason.startswith(
-                f"retry {prev.number} of {retries}: {prev.outcome} at "
-            )
+            assert retry.reason.startswith(f"retry {prev.number} of {retries}: {prev.outcome} at ")
 
     # Each call starts at the first instant the rules allow, and it is the best
     # attempt waiting then: nothing due with a better rank was passed over.

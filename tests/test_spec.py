@@ -14,7 +14,7 @@ from typing import Any
 import pydantic
 import pytest
 
-from scheduler import Campaign, DaySchedule
+from scheduler import Campaign, Customer, DaySchedule
 from scheduler.spec import DEFAULT_RETRY_CONDITIONS, FAILURE_OUTCOMES
 from scheduler.tz import available_zones
 
@@ -363,6 +363,15 @@ ALLOWED_RETRY_CONDITIONS = (
 )
 E164 = "phone number must be E.164: '+' then 8 to 15 digits, the first not 0"
 
+
+def empty_window(start: str, end: str) -> str:
+    """The message of a window whose start and end (as given) are the same time."""
+    return (
+        f"start {start!r} and end {end!r} are the same time: the window would be empty "
+        "(write 00:00-24:00 for all day)"
+    )
+
+
 BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...]]] = [
     # (id, fields added to {"name": "x"}, expected loc, fragments of the message)
     ("empty_name", {"name": ""}, ("name",), ("name must not be empty, got ''",)),
@@ -413,37 +422,33 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
         "start_equals_end",
         {"startTime": "09:00", "endTime": "09:00"},
         ("endTime",),
-        (
-            "start and end are both '09:00': the window would be empty",
-            "write 00:00-24:00 for all day",
-        ),
+        (empty_window("09:00", "09:00"),),
     ),
     (
         "start_equals_end_with_seconds",
         {"startTime": "09:00", "endTime": "09:00:00"},
         ("endTime",),
-        ("the window would be empty",),
+        # Start and end are shown as given.
+        (empty_window("09:00", "09:00:00"),),
     ),
     (
         "day_schedule_start_equals_end",
         {"daySchedules": {"1": {"startTime": "10:00", "endTime": "10:00"}}},
         ("daySchedules", "1", "endTime"),
-        ("start and end are both '10:00': the window would be empty",),
+        (empty_window("10:00", "10:00"),),
     ),
     (
         "end_00_00_without_a_start",
         {"endTime": "00:00"},
         ("endTime",),
-        (
-            "start and end are both '00:00': the window would be empty",
-            "write 00:00-24:00 for all day",
-        ),
+        # A missing start shows as '00:00'.
+        (empty_window("00:00", "00:00"),),
     ),
     (
         "end_00_00_00_without_a_start",
         {"endTime": "00:00:00"},
         ("endTime",),
-        ("start and end are both '00:00': the window would be empty",),
+        (empty_window("00:00", "00:00:00"),),
     ),
     (
         "day_schedule_start_not_hh_mm",
@@ -694,10 +699,7 @@ def test_day_schedule_made_empty_by_the_global_end_is_located_at_day_schedules()
         }
     )
     assert [error["loc"] for error in errors] == [("daySchedules",)]
-    assert errors[0]["msg"] == (
-        "Value error, daySchedules['1']: start and end are both '17:00': the window "
-        "would be empty (write 00:00-24:00 for all day)"
-    )
+    assert errors[0]["msg"] == "Value error, daySchedules['1']: " + empty_window("17:00", "17:00")
     assert errors[0]["input"] == {"1": {"startTime": "17:00"}}
 
 
@@ -706,28 +708,20 @@ def test_day_schedule_made_empty_by_the_global_start_is_located_at_day_schedules
         {"name": "x", "startTime": "09:00", "daySchedules": {"1": {"endTime": "09:00"}}}
     )
     assert [error["loc"] for error in errors] == [("daySchedules",)]
-    assert errors[0]["msg"] == (
-        "Value error, daySchedules['1']: start and end are both '09:00': the window "
-        "would be empty (write 00:00-24:00 for all day)"
-    )
+    assert errors[0]["msg"] == "Value error, daySchedules['1']: " + empty_window("09:00", "09:00")
 
 
 def test_global_end_00_00_without_a_start_is_an_empty_window() -> None:
     errors = validation_errors({"name": "x", "endTime": "00:00"})
     assert [error["loc"] for error in errors] == [("endTime",)]
-    assert errors[0]["msg"] == (
-        "Value error, start and end are both '00:00': the window would be empty "
-        "(write 00:00-24:00 for all day)"
-    )
+    assert errors[0]["msg"] == "Value error, " + empty_window("00:00", "00:00")
+    assert errors[0]["input"] == "00:00"
 
 
 def test_day_schedule_end_00_00_without_any_start_is_an_empty_window() -> None:
     errors = validation_errors({"name": "x", "daySchedules": {"1": {"endTime": "00:00"}}})
     assert [error["loc"] for error in errors] == [("daySchedules",)]
-    assert errors[0]["msg"] == (
-        "Value error, daySchedules['1']: start and end are both '00:00': the window "
-        "would be empty (write 00:00-24:00 for all day)"
-    )
+    assert errors[0]["msg"] == "Value error, daySchedules['1']: " + empty_window("00:00", "00:00")
 
 
 def test_day_schedule_start_and_end_00_00_is_located_at_its_end_time() -> None:
@@ -735,7 +729,72 @@ def test_day_schedule_start_and_end_00_00_is_located_at_its_end_time() -> None:
         {"name": "x", "daySchedules": {"1": {"startTime": "00:00", "endTime": "00:00"}}}
     )
     assert [error["loc"] for error in errors] == [("daySchedules", "1", "endTime")]
-    assert "start and end are both '00:00': the window would be empty" in errors[0]["msg"]
+    assert errors[0]["msg"] == "Value error, " + empty_window("00:00", "00:00")
+
+
+def test_every_day_schedule_made_empty_is_reported_in_one_error() -> None:
+    errors = validation_errors(
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "daySchedules": {
+                "2": {"endTime": "09:00:00"},
+                "1": {"startTime": "17:00"},
+                "3": {"startTime": "10:00"},
+            },
+        }
+    )
+    # In day order, whatever the order of the body; the valid day is not named.
+    assert [error["loc"] for error in errors] == [("daySchedules",)]
+    assert errors[0]["msg"] == (
+        "Value error, daySchedules['1']: "
+        + empty_window("17:00", "17:00")
+        + "; daySchedules['2']: "
+        + empty_window("09:00", "09:00:00")
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc", "message"),
+    [
+        (
+            {"startTime": "25:00", "daySchedules": {"1": {"endTime": "00:00"}}},
+            ("startTime",),
+            "time out of range, got '25:00': hours 00-23 (or 24:00 as an end), "
+            "minutes and seconds 00-59",
+        ),
+        (
+            {"endTime": "17:60", "daySchedules": {"1": {"startTime": "00:00"}}},
+            ("endTime",),
+            "time out of range, got '17:60': hours 00-23 (or 24:00 as an end), "
+            "minutes and seconds 00-59",
+        ),
+        (
+            {"startTime": "9:00", "endTime": "09:00", "daySchedules": {"1": {"endTime": "00:00"}}},
+            ("startTime",),
+            "time must be HH:MM or HH:MM:SS, got '9:00'",
+        ),
+        (
+            {"startTime": "09:00", "endTime": "09:00", "daySchedules": {"1": {"endTime": "09:00"}}},
+            ("endTime",),
+            empty_window("09:00", "09:00"),
+        ),
+    ],
+    ids=[
+        "start_out_of_range",
+        "end_out_of_range",
+        "start_not_hh_mm",
+        "global_window_empty",
+    ],
+)
+def test_an_invalid_global_time_is_reported_once(
+    fields: dict[str, Any], loc: tuple[str, ...], message: str
+) -> None:
+    # No second error about a day schedule judged against a fallback that is not there.
+    errors = validation_errors({"name": "x", **fields})
+    assert [error["loc"] for error in errors] == [loc]
+    assert errors[0]["msg"] == "Value error, " + message
 
 
 @pytest.mark.parametrize(
@@ -792,6 +851,66 @@ def test_a_field_given_in_both_spellings_is_refused(
     assert errors[0]["msg"] == (
         f"Value error, {camel} is given twice, as {camel!r} and as {snake!r}; give it once"
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc", "message"),
+    [
+        (
+            {"daySchedules": {"1": {"startTime": "10:00", "start_time": "11:00"}}},
+            ("daySchedules", "1"),
+            "startTime is given twice, as 'startTime' and as 'start_time'; give it once",
+        ),
+        (
+            {"daySchedules": {"4": {"endTime": "12:00", "end_time": "12:00"}}},
+            ("daySchedules", "4"),
+            "endTime is given twice, as 'endTime' and as 'end_time'; give it once",
+        ),
+        (
+            {
+                "customers": [
+                    {"phoneNumber": "+14155559001"},
+                    {"phoneNumber": "+14155559001", "phone_number": "+14155559002"},
+                ]
+            },
+            ("customers", 1),
+            "phoneNumber is given twice, as 'phoneNumber' and as 'phone_number'; give it once",
+        ),
+    ],
+    ids=["day_schedule_start_time", "day_schedule_end_time_same_value", "customer_phone_number"],
+)
+def test_a_nested_field_given_in_both_spellings_is_refused(
+    fields: dict[str, Any], loc: tuple[str | int, ...], message: str
+) -> None:
+    errors = validation_errors({"name": "x", **fields})
+    assert [error["loc"] for error in errors] == [loc]
+    assert errors[0]["msg"] == "Value error, " + message
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "message"),
+    [
+        (
+            DaySchedule,
+            {"startTime": "10:00", "start_time": "10:00"},
+            "startTime is given twice, as 'startTime' and as 'start_time'; give it once",
+        ),
+        (
+            Customer,
+            {"phoneNumber": "+14155559001", "phone_number": "+14155559001"},
+            "phoneNumber is given twice, as 'phoneNumber' and as 'phone_number'; give it once",
+        ),
+    ],
+    ids=["day_schedule", "customer"],
+)
+def test_a_nested_model_on_its_own_refuses_both_spellings(
+    model: type[pydantic.BaseModel], body: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        model.model_validate(body)
+    errors = caught.value.errors()
+    assert [error["loc"] for error in errors] == [()]
+    assert errors[0]["msg"] == "Value error, " + message
 
 
 # -- warnings: valid but suspicious ------------------------------------------------
@@ -929,67 +1048,38 @@ def test_model_copy_with_a_new_timezone_gets_that_zones_calendar() -> None:
     assert moved == Campaign.model_validate(reference_body() | {"timezone": "Asia/Tokyo"})
 
 
-# -- library issues found while updating this file (see the report) -----------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 'given twice' check runs on Campaign only: a day schedule or customer "
-    "with both spellings validates and the snake_case value silently wins",
-)
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"daySchedules": {"1": {"startTime": "10:00", "start_time": "11:00"}}},
-        {"customers": [{"phoneNumber": "+14155559001", "phone_number": "+14155559002"}]},
-    ],
-    ids=["day_schedule_start_time", "customer_phone_number"],
-)
-def test_a_nested_field_given_in_both_spellings_is_refused(fields: dict[str, Any]) -> None:
-    validation_errors({"name": "x", **fields})
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Campaign._day_schedules raises at the first empty day, so a second empty "
-    "day is not reported",
-)
-def test_every_day_schedule_made_empty_is_reported() -> None:
-    errors = validation_errors(
-        {
-            "name": "x",
-            "startTime": "09:00",
-            "endTime": "17:00",
-            "daySchedules": {"1": {"startTime": "17:00"}, "2": {"endTime": "09:00"}},
-        }
-    )
-    messages = " ".join(error["msg"] for error in errors)
-    assert "daySchedules['1']" in messages
-    assert "daySchedules['2']" in messages
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="an invalid startTime is missing from info.data, so the day schedule falls "
-    "back to 00:00 and a second, spurious empty-window error is reported",
-)
-def test_an_invalid_start_time_is_reported_once() -> None:
-    errors = validation_errors(
-        {"name": "x", "startTime": "25:00", "daySchedules": {"1": {"endTime": "00:00"}}}
-    )
-    assert [error["loc"] for error in errors] == [("startTime",)]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="model_copy(update=...) copies the private _warnings computed for the old "
-    "fields, and __eq__ compares them: the copy keeps a stale warning and differs from "
-    "the same campaign validated afresh",
-)
 def test_model_copy_does_not_keep_stale_warnings() -> None:
+    # Warnings are computed from the fields on each read, so a copy's are its own.
     phone = "+14155559001"
     campaign = Campaign.model_validate({"name": "x", "phoneList": [phone, phone]})
     assert campaign.warnings == (f"{phone} is listed 2 times; it is called once",)
     fixed = campaign.model_copy(update={"phone_list": (phone,)})
     assert fixed.warnings == ()
     assert fixed == Campaign.model_validate({"name": "x", "phoneList": [phone]})
+    # The original still warns.
+    assert campaign.warnings == (f"{phone} is listed 2 times; it is called once",)
+
+
+def test_model_copy_gets_the_warnings_of_its_new_fields() -> None:
+    campaign = Campaign.model_validate(reference_body())
+    assert campaign.warnings == ()
+    idle = campaign.model_copy(update={"active_days": ()})
+    assert idle.warnings == (
+        "activeDays is empty: the campaign has no calling window at all",
+        "daySchedules['2'] is set but Wednesday is not in activeDays, so that day has no window",
+        "daySchedules['4'] is set but Friday is not in activeDays, so that day has no window",
+    )
+    assert idle == Campaign.model_validate(reference_body() | {"activeDays": []})
+    assert campaign.warnings == ()
+
+
+# -- one error for one mistake ------------------------------------------------------
+
+
+def test_an_invalid_start_time_does_not_make_end_00_00_an_empty_window() -> None:
+    errors = validation_errors({"name": "x", "startTime": "25:00", "endTime": "00:00"})
+    assert [error["loc"] for error in errors] == [("startTime",)]
+    assert errors[0]["msg"] == (
+        "Value error, time out of range, got '25:00': hours 00-23 (or 24:00 as an end), "
+        "minutes and seconds 00-59"
+    )
