@@ -609,14 +609,18 @@ def test_empty_range_at_a_fractional_instant_meets_no_window() -> None:
     assert cal.windows(t, t) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: endTime 00:00 without startTime (which means 00:00) is accepted "
-    "as an all-day window instead of being refused as the empty window 00:00-00:00",
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"endTime": "00:00"}, id="campaign_end_only"),
+        pytest.param({"endTime": "00:00:00"}, id="campaign_end_only_seconds"),
+        pytest.param({"daySchedules": {"1": {"endTime": "00:00"}}}, id="day_schedule_end_only"),
+    ],
 )
-def test_end_time_midnight_without_start_time_is_refused_as_empty() -> None:
+def test_end_time_midnight_without_start_time_is_refused_as_empty(body: dict[str, object]) -> None:
+    # A missing startTime means 00:00, so this is the empty window 00:00-00:00, not all day.
     with pytest.raises(ValidationError, match="empty"):
-        _campaign("America/New_York", None, "00:00")
+        Campaign.model_validate({"name": "t", "timezone": "America/New_York", **body})
 
 
 # -- startDate and endDate -----------------------------------------------------------
