@@ -292,7 +292,9 @@ class Calendar:
         """The windows that meet ``[start, end)``, in order, whole (not clipped)."""
         lo = epoch_seconds(start, "start")
         hi = epoch_seconds(end, "end")
-        if end > from_epoch(hi):  # a fractional end still meets the second it is in
+        if end <= start:
+            return []
+        if end.microsecond:  # a fractional end still meets the second it is in
             hi += 1
         return [
             Window(from_epoch(s), from_epoch(e), date.fromordinal(d + _EPOCH_ORDINAL))
