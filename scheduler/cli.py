@@ -84,7 +84,8 @@ def _format_errors(error: ValidationError) -> list[str]:
     for item in error.errors(include_url=False):
         message = item["msg"].removeprefix("Value error, ")
         given = item.get("input")
-        shown = "" if isinstance(given, dict | list) else f" (given: {json.dumps(given)})"
+        plain = isinstance(given, str | int | float | bool) or given is None
+        shown = f" (given: {json.dumps(given)})" if plain else ""
         lines.append(f"{_field(item['loc'])}: {message}{shown}")
     return lines
 
@@ -256,10 +257,11 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
             raise BrokenPipeError
 
     # Piped output has no terminal width to fit; keep rows whole rather than cut at 80 columns.
-    console = _Console() if sys.stdout.isatty() else _Console(width=220)
+    # No markup: names, reasons and warnings are the user's text, "[red]" included.
+    console = _Console(markup=False) if sys.stdout.isatty() else _Console(width=220, markup=False)
     summary = timeline.summary()
     console.print(
-        f"[bold]{timeline.campaign.name}[/bold] ({source}) in {timeline.campaign.timezone}, "
+        f"{timeline.campaign.name} ({source}) in {timeline.campaign.timezone}, "
         f"planned from {_iso(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
     )
     table = Table(show_lines=False, header_style="bold")
@@ -316,7 +318,7 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     )
     console.print(facts)
     for warning in timeline.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"warning: {warning}", style="yellow")
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -55,9 +55,34 @@ class EngineError(ValueError):
     """A call the engine refuses; its state is unchanged."""
 
 
+# What decides when calls start, and the campaign's id: a snapshot restores under a
+# spec that agrees on these. The platform's bookkeeping (status, updatedAt, callIds,
+# events) changes while a campaign runs and must not block a restore; the customer
+# list is part of the snapshot itself (add_customers grows it).
+_RULE_FIELDS = frozenset(
+    {
+        "id",
+        "timezone",
+        "start_time",
+        "end_time",
+        "active_days",
+        "day_schedules",
+        "start_date",
+        "end_date",
+        "call_retries",
+        "retry_delay_seconds",
+        "retry_delay_mode",
+        "retry_conditions",
+        "scheduling_mode",
+        "call_interval_seconds",
+        "max_concurrency",
+    }
+)
+
+
 def fingerprint(campaign: Campaign) -> str:
-    """A digest of the spec, to refuse a snapshot taken under another campaign."""
-    text = campaign.model_dump_json(by_alias=True, round_trip=True)
+    """A digest of the campaign's scheduling rules, to refuse a snapshot of another campaign."""
+    text = campaign.model_dump_json(include=set(_RULE_FIELDS), round_trip=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -381,8 +406,10 @@ class Engine:
                 check_phone(phone)
             except ValueError as error:
                 raise EngineError(f"add_customers[{i}]: {error}") from None
-        now_ts = self._advance(now, "add_customers", ("completed", "cancelled"))
+        now_ts = self._advance(now, "add_customers", ("cancelled",))
         added = self._add(wanted, now_ts)
+        if added and self._status == "completed":
+            self._status = "active"  # a finished list that grows goes on
         self._settle()
         self._log({"op": "add", "phones": wanted, "now": _iso(now)}, added)
         return added
@@ -464,8 +491,14 @@ class Engine:
         state: Mapping[str, Any],
         *,
         journal: list[dict[str, Any]] | None = None,
+        allow_tzdata_change: bool = False,
     ) -> Engine:
-        """An engine that continues exactly where ``snapshot()`` left off."""
+        """An engine that continues exactly where ``snapshot()`` left off.
+
+        The campaign must have the same scheduling rules (and id) as the one the
+        snapshot was taken under, and the tzdata version must be the same unless
+        ``allow_tzdata_change`` says to go on under the new zone rules.
+        """
         if not isinstance(state, Mapping) or state.get("version") != SNAPSHOT_VERSION:
             got = state.get("version") if isinstance(state, Mapping) else type(state).__name__
             raise EngineError(f"restore: snapshot version must be {SNAPSHOT_VERSION}, got {got!r}")
@@ -474,6 +507,12 @@ class Engine:
                 "restore: this snapshot was taken under a different campaign spec "
                 f"(spec digest {fingerprint(campaign)[:12]}, "
                 f"snapshot {str(state.get('campaign'))[:12]})"
+            )
+        if state.get("tzdataVersion") != TZDATA_VERSION and not allow_tzdata_change:
+            raise EngineError(
+                f"restore: this snapshot was taken with tzdata {state.get('tzdataVersion')}, "
+                f"this engine has {TZDATA_VERSION}: windows may have moved. Pass "
+                "allow_tzdata_change=True to continue under the new zone rules"
             )
         try:
             engine = cls._from_state(campaign, state, journal)
@@ -570,6 +609,13 @@ class Engine:
         except ValueError as error:
             raise EngineError(str(error)) from None
         exact = epoch_seconds(ended_at, "ended_at")
+        try:
+            check_now(ended_at)  # the same range as every now: 1900 to 9000
+        except ValueError:
+            raise EngineError(
+                f"record: ended_at must be between 1900-01-01 and 9000-01-01 UTC, "
+                f"got {ended_at.isoformat()}"
+            ) from None
         # Round up: a call that ended 0.4 s into a second held its line through it.
         end_ts = exact + (1 if ended_at.microsecond else 0)
         previous = self._decisions.get(attempt_id)
@@ -630,7 +676,8 @@ class Engine:
             for due, customer, number in self._dialer.take_pending():
                 self._expire(customer, number, due)
             at = IDLE
-        if at == IDLE and not self._in_flight and self._status != "paused":
+        # Completed: every customer finished. A campaign with no customer yet waits for them.
+        if at == IDLE and not self._in_flight and self._status != "paused" and self._phones:
             self._status = "completed"
         assert at != BLOCKED or self._in_flight
 

@@ -75,13 +75,14 @@ DEFAULT_RETRY_CONDITIONS: tuple[RetryCondition, ...] = (
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# ASCII digits only, and the whole string: "09:00\n" or Arabic-Indic digits are not times.
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 
 def parse_clock(value: str, *, end: bool) -> int:
     """Seconds after midnight of ``HH:MM`` or ``HH:MM:SS``; ``24:00`` only as an end."""
-    match = _CLOCK.match(value)
+    match = _CLOCK.fullmatch(value)
     if match is None:
         raise ValueError(f"time must be HH:MM or HH:MM:SS, got {value!r}")
     hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
@@ -99,12 +100,22 @@ def parse_clock(value: str, *, end: bool) -> int:
 
 def check_phone(value: str) -> str:
     """Return ``value`` if it is an E.164 number, else a ``ValueError`` saying what is allowed."""
-    if not _E164.match(value):
+    if not _E164.fullmatch(value):
         raise ValueError(
             f"phone number must be E.164: '+' then 8 to 15 digits, the first not 0 "
             f"(such as '+14155559001'), got {value!r}"
         )
     return value
+
+
+class _GivenTwice:
+    """Stands for a field given in both spellings, until its validator reports it."""
+
+    __slots__ = ("alias", "name")
+
+    def __init__(self, alias: str, name: str) -> None:
+        self.alias = alias
+        self.name = name
 
 
 class _Model(BaseModel):
@@ -118,15 +129,25 @@ class _Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _one_spelling(cls, data: Any) -> Any:
-        # Both spellings of one field would make one of them win silently.
+        # Both spellings of one field would make one of them win silently. Mark the
+        # field, so that the error is raised by the field itself and located there.
         if isinstance(data, dict):
             for name, field in cls.model_fields.items():
                 alias = field.alias
                 if alias and alias != name and name in data and alias in data:
-                    raise ValueError(
-                        f"{alias} is given twice, as {alias!r} and as {name!r}; give it once"
-                    )
+                    data = {k: v for k, v in data.items() if k != name}
+                    data[alias] = _GivenTwice(alias, name)
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_twice(cls, value: Any) -> Any:
+        if isinstance(value, _GivenTwice):
+            raise ValueError(
+                f"{value.alias} is given twice, as {value.alias!r} and as {value.name!r}; "
+                "give it once"
+            )
+        return value
 
 
 def _check_window(start: str | None, end: str | None) -> None:
@@ -169,7 +190,9 @@ class DaySchedule(_Model):
 class Customer(_Model):
     """One person to call, identified by phone number; ``properties`` travel along."""
 
-    phone_number: Annotated[str, AfterValidator(check_phone)]
+    phone_number: Annotated[
+        str, AfterValidator(check_phone), Field(json_schema_extra={"pattern": f"^{_E164.pattern}$"})
+    ]
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -215,7 +238,7 @@ def _calendar(
 
 _Strict = Field(strict=True)
 _Phone = Annotated[
-    str, AfterValidator(check_phone), Field(json_schema_extra={"pattern": _E164.pattern})
+    str, AfterValidator(check_phone), Field(json_schema_extra={"pattern": f"^{_E164.pattern}$"})
 ]
 _Clock = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{2}:\d{2}(:\d{2})?$"})]
 
@@ -248,7 +271,9 @@ class Campaign(_Model):
     retry_delay_mode: Literal["fixed", "next_day"] = "fixed"
     retry_conditions: tuple[RetryCondition, ...] = DEFAULT_RETRY_CONDITIONS
     scheduling_mode: Literal["even", "asap"] = "even"
-    call_interval_seconds: Annotated[int, _range_schema(0, None), _in_range(0, None)] = 30
+    # At most a day between two call starts: a longer interval would let a
+    # campaign place one call a month and report the rest as expired.
+    call_interval_seconds: Annotated[int, _range_schema(0, 86_400), _in_range(0, 86_400)] = 30
     max_concurrency: Annotated[int, _range_schema(1, None), _in_range(1, None)] = 5
     webhook_url: str | None = None
     customers: tuple[Customer, ...] = ()
@@ -323,8 +348,11 @@ class Campaign(_Model):
     ) -> dict[str, DaySchedule]:
         if "start_time" not in info.data or "end_time" not in info.data:
             return value  # a global time is invalid and reported; no fallback to judge by
+        active = info.data.get("active_days", ())
         empty = []
         for key, schedule in sorted(value.items()):
+            if int(key) not in active:
+                continue  # never used: a warning (see warnings), not an error
             # A field left out falls back to the campaign's, which may leave the day empty.
             start = schedule.start_time or info.data["start_time"] or "00:00"
             end = schedule.end_time or info.data["end_time"] or "24:00"
@@ -357,10 +385,14 @@ class Campaign(_Model):
                 warnings.append(f"{phone} is listed {count} times; it is called once")
         if len(set(self.retry_conditions)) != len(self.retry_conditions):
             warnings.append("retryConditions lists an outcome more than once")
-        if self.model_extra:
-            warnings.extend(
-                f"unknown field {name!r} is kept but not used" for name in sorted(self.model_extra)
-            )
+        unknown = [f"{name!r}" for name in sorted(self.model_extra or {})]
+        for key, schedule in sorted(self.day_schedules.items()):
+            unknown += [
+                f"'daySchedules[{key!r}].{name}'" for name in sorted(schedule.model_extra or {})
+            ]
+        for i, customer in enumerate(self.customers):
+            unknown += [f"'customers[{i}].{name}'" for name in sorted(customer.model_extra or {})]
+        warnings.extend(f"unknown field {name} is kept but not used" for name in unknown)
         return tuple(warnings)
 
     # -- derived views --------------------------------------------------------

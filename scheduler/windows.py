@@ -40,6 +40,9 @@ _CHAIN_DAYS = 9
 # with a non-empty window cannot stay empty that long; only a campaign whose
 # every active day falls in a clock gap could, and none does.
 _SEARCH_DAYS = 1_000
+# Windows are computed up to the last whole day a datetime can hold in any zone.
+_LAST_DAY = (date(9999, 12, 29) - date(1970, 1, 1)).days
+_FIRST_DAY = (date(1, 1, 3) - date(1970, 1, 1)).days
 
 
 def epoch_seconds(t: datetime, name: str = "t") -> int:
@@ -137,8 +140,8 @@ class Calendar:
         self.zone_key = zone_key
         self._table: ZoneTable = zone_table(zone_key)
         self._rules = tuple(rules)
-        self._first = day_number(first_day) if first_day is not None else -(10**7)
-        self._last = day_number(last_day) if last_day is not None else 10**7
+        self._first = max(day_number(first_day), _FIRST_DAY) if first_day else _FIRST_DAY
+        self._last = min(day_number(last_day) if last_day is not None else _LAST_DAY, _LAST_DAY)
         self._never = all(rule is None for rule in self._rules) or self._first > self._last
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
         # The window piece the last next_open answer fell in: the dialer asks
@@ -169,8 +172,17 @@ class Calendar:
             return ()
         wall_start = n * DAY + rule[0]
         wall_end = n * DAY + rule[1]
+        segments = self._table.segments(wall_start - _MARGIN, wall_end + _MARGIN)
+        # A day the clock never shows (Apia skipped Friday 2011-12-30) has no window,
+        # not even the part of an overnight one that would fall on the next day.
+        midnight = n * DAY
+        if not any(
+            max(lo, midnight - offset) < min(hi, midnight + DAY - offset)
+            for lo, hi, offset in segments
+        ):
+            return ()
         pieces: list[tuple[int, int]] = []
-        for lo, hi, offset in self._table.segments(wall_start - _MARGIN, wall_end + _MARGIN):
+        for lo, hi, offset in segments:
             # Here the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
             start = max(lo, wall_start - offset)
             end = min(hi, wall_end - offset)
@@ -245,7 +257,7 @@ class Calendar:
 
     def last_close_ts(self) -> int | None:
         """End of the last window of the campaign, or ``None`` with no ``endDate``."""
-        if self._last >= 10**7:
+        if self._last >= _LAST_DAY:
             return None
         for d in range(self._last, max(self._first, self._last - _SEARCH_DAYS) - 1, -1):
             windows = self.day_windows(d)
@@ -259,11 +271,13 @@ class Calendar:
             return []
         first = max(self.local_day(lo) - _CHAIN_DAYS, self._first)
         last = min(self.local_day(hi) + 1, self._last)
+        # Sorted by start, then day: where two days' windows open together, the
+        # merged window belongs to the earlier day.
         pieces = sorted(
-            (start, end, d) for d in range(first, last + 1) for start, end in self.day_windows(d)
+            (start, d, end) for d in range(first, last + 1) for start, end in self.day_windows(d)
         )
         merged: list[tuple[int, int, int]] = []
-        for start, end, d in pieces:
+        for start, d, end in pieces:
             # Windows of different days merge only where they overlap; touching
             # ones (Monday to 24:00, Tuesday from 00:00) stay two windows.
             if merged and start < merged[-1][1]:

@@ -600,7 +600,7 @@ def test_validate_a_field_given_twice(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.err.splitlines() == [
         "scheduler: twice.json: invalid campaign spec (1 error):",
-        "  (campaign): callRetries is given twice, as 'callRetries' and as 'call_retries'; "
+        "  callRetries: callRetries is given twice, as 'callRetries' and as 'call_retries'; "
         "give it once",
     ]
 
@@ -674,10 +674,10 @@ def test_validate_a_nested_field_given_twice(tmp_path: Path) -> None:
     assert result.out == ""
     assert result.err.splitlines() == [
         "scheduler: twice.json: invalid campaign spec (2 errors):",
-        "  daySchedules['1']: startTime is given twice, as 'startTime' and as 'start_time'; "
-        "give it once",
-        "  customers[0]: phoneNumber is given twice, as 'phoneNumber' and as 'phone_number'; "
-        "give it once",
+        "  daySchedules['1'].startTime: startTime is given twice, as 'startTime' and as "
+        "'start_time'; give it once",
+        "  customers[0].phoneNumber: phoneNumber is given twice, as 'phoneNumber' and as "
+        "'phone_number'; give it once",
     ]
 
 
@@ -1044,3 +1044,22 @@ def test_a_reader_that_closes_early_is_not_an_error(output: str) -> None:
     assert first.decode("utf-8").rstrip("\n") == expected_first[output]
     assert err == b""
     assert code == 0
+
+
+def test_square_brackets_in_a_name_or_field_are_printed_as_written(tmp_path: Path) -> None:
+    write_json(
+        tmp_path / "brackets.json",
+        {
+            "name": "Spring promo [/] (EU) [red]list",
+            "timezone": "Europe/Prague",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "phoneList": ["+420601000001"],
+            "[/notes]": 1,
+        },
+    )
+    result = run("preview", "brackets.json", "--now", NOW, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    assert result.out.splitlines()[0].startswith("Spring promo [/] (EU) [red]list (brackets.json)")
+    assert "warning: unknown field '[/notes]' is kept but not used" in result.out

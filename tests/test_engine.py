@@ -41,7 +41,8 @@ SECOND = timedelta(seconds=1)
 
 def campaign(phones: list[str] | None = None, **overrides: Any) -> Campaign:
     """The New York campaign of the module docstring, with ``overrides`` (camelCase)."""
-    return Campaign.model_validate({**BASE, "phoneList": phones or [P1, P2, P3], **overrides})
+    listed = [P1, P2, P3] if phones is None else phones
+    return Campaign.model_validate({**BASE, "phoneList": listed, **overrides})
 
 
 def utc(text: str) -> datetime:
@@ -585,13 +586,30 @@ def test_added_customers_wait_behind_a_due_retry() -> None:
     ]
 
 
-def test_adding_to_a_completed_campaign_is_refused() -> None:
+def test_adding_to_a_completed_campaign_goes_on_with_the_new_customers() -> None:
     engine = Engine(campaign([P1]), now=MONDAY_0900)
     engine.due(MONDAY_0900)
     engine.record(f"{P1}#1", "success", utc("2026-01-05T14:00:20Z"))
     assert engine.status()["campaign"] == "completed"
+    assert engine.add_customers([P1, P2], now=utc("2026-01-05T15:00:00Z")) == [P2]
+    assert engine.status()["campaign"] == "active"
+    assert engine.next_wakeup() == utc("2026-01-05T15:00:00Z")
+    assert ids(engine.due(utc("2026-01-05T15:00:00Z"))) == [f"{P2}#1"]
+
+
+def test_a_campaign_without_customers_waits_for_them() -> None:
+    engine = Engine(campaign([]), now=MONDAY_0900)
+    assert engine.status()["campaign"] == "scheduled"
+    assert engine.next_wakeup() is None
+    assert engine.add_customers([P1], now=utc("2026-01-05T14:10:00Z")) == [P1]
+    assert ids(engine.due(utc("2026-01-05T14:10:00Z"))) == [f"{P1}#1"]
+
+
+def test_adding_to_a_cancelled_campaign_is_refused() -> None:
+    engine = Engine(campaign([P1]), now=MONDAY_0900)
+    engine.cancel(utc("2026-01-05T14:00:20Z"))
     before = saved(engine)
-    with pytest.raises(EngineError, match="completed"):
+    with pytest.raises(EngineError, match="cancelled"):
         engine.add_customers([P2], now=utc("2026-01-05T15:00:00Z"))
     assert saved(engine) == before
 
@@ -886,4 +904,31 @@ def test_a_now_going_back_in_record_is_refused() -> None:
         engine.record(
             f"{P1}#1", "Busy", utc("2026-01-05T14:00:10Z"), now=utc("2026-01-05T14:00:20Z")
         )
+    assert saved(engine) == before
+
+
+def test_restore_ignores_the_platforms_bookkeeping_fields() -> None:
+    engine = Engine(campaign(), now=MONDAY_0900)
+    engine.due(MONDAY_0900)
+    state = json.loads(json.dumps(engine.snapshot()))
+    updated = campaign(status="active", updatedAt="2026-01-05T14:05:00Z", callIds=["c1"])
+    restored = Engine.restore(updated, state)
+    assert restored.next_wakeup() == engine.next_wakeup()
+
+
+def test_restore_refuses_another_tzdata_unless_told_to_go_on() -> None:
+    engine = Engine(campaign(), now=MONDAY_0900)
+    state = json.loads(json.dumps(engine.snapshot()))
+    state["tzdataVersion"] = "1999a"
+    with pytest.raises(EngineError, match="taken with tzdata 1999a"):
+        Engine.restore(campaign(), state)
+    restored = Engine.restore(campaign(), state, allow_tzdata_change=True)
+    assert restored.next_wakeup() == MONDAY_0900
+
+
+def test_an_end_past_the_supported_range_is_refused() -> None:
+    engine = _engine_with_two_calls()
+    before = saved(engine)
+    with pytest.raises(EngineError, match="ended_at must be between 1900-01-01 and 9000-01-01"):
+        engine.record(f"{P1}#1", "Busy", datetime(9999, 12, 31, 23, tzinfo=UTC))
     assert saved(engine) == before

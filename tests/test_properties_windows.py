@@ -14,6 +14,7 @@ calendar must agree with the oracle at every one of them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -176,8 +177,21 @@ def _in_window_of_day(spec: Spec, reading: datetime, day: date) -> bool:
     if reading.date() == day:
         return start <= clock and (clock < end or end < start)
     if reading.date() == day + timedelta(days=1):
-        return end < start and clock < end
+        # The overnight tail belongs to ``day``; a day the clock never shows has none.
+        return end < start and clock < end and _day_exists(reading.tzinfo, day)
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_exists(zone: object, day: date) -> bool:
+    """Whether the clock of ``zone`` ever shows ``day`` (Apia skipped 2011-12-30)."""
+    assert isinstance(zone, ZoneInfo)
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    # Every reading of ``day`` lies within 2 days of its UTC noon; probe each 15 minutes.
+    return any(
+        datetime.fromtimestamp(_ts(noon) + step * 900, zone).date() == day
+        for step in range(-4 * 48, 4 * 48)
+    )
 
 
 def _open(spec: Spec, zone: ZoneInfo, ts: int) -> bool:

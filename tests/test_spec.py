@@ -571,7 +571,13 @@ BAD_INPUT: list[tuple[str, dict[str, Any], tuple[str | int, ...], tuple[str, ...
         "call_interval_minus_1",
         {"callIntervalSeconds": -1},
         ("callIntervalSeconds",),
-        ("must be 0 or more, got -1",),
+        ("must be 0 to 86400, got -1",),
+    ),
+    (
+        "call_interval_over_a_day",
+        {"callIntervalSeconds": 86_401},
+        ("callIntervalSeconds",),
+        ("must be 0 to 86400, got 86401",),
     ),
     (
         "max_concurrency_0",
@@ -847,7 +853,7 @@ def test_a_field_given_in_both_spellings_is_refused(
     camel: str, snake: str, values: tuple[object, object]
 ) -> None:
     errors = validation_errors({"name": "x", camel: values[0], snake: values[1]})
-    assert [error["loc"] for error in errors] == [()]
+    assert [error["loc"] for error in errors] == [(camel,)]
     assert errors[0]["msg"] == (
         f"Value error, {camel} is given twice, as {camel!r} and as {snake!r}; give it once"
     )
@@ -858,12 +864,12 @@ def test_a_field_given_in_both_spellings_is_refused(
     [
         (
             {"daySchedules": {"1": {"startTime": "10:00", "start_time": "11:00"}}},
-            ("daySchedules", "1"),
+            ("daySchedules", "1", "startTime"),
             "startTime is given twice, as 'startTime' and as 'start_time'; give it once",
         ),
         (
             {"daySchedules": {"4": {"endTime": "12:00", "end_time": "12:00"}}},
-            ("daySchedules", "4"),
+            ("daySchedules", "4", "endTime"),
             "endTime is given twice, as 'endTime' and as 'end_time'; give it once",
         ),
         (
@@ -873,7 +879,7 @@ def test_a_field_given_in_both_spellings_is_refused(
                     {"phoneNumber": "+14155559001", "phone_number": "+14155559002"},
                 ]
             },
-            ("customers", 1),
+            ("customers", 1, "phoneNumber"),
             "phoneNumber is given twice, as 'phoneNumber' and as 'phone_number'; give it once",
         ),
     ],
@@ -909,7 +915,7 @@ def test_a_nested_model_on_its_own_refuses_both_spellings(
     with pytest.raises(pydantic.ValidationError) as caught:
         model.model_validate(body)
     errors = caught.value.errors()
-    assert [error["loc"] for error in errors] == [()]
+    assert [error["loc"] for error in errors] == [(message.split()[0],)]
     assert errors[0]["msg"] == "Value error, " + message
 
 
@@ -1083,3 +1089,60 @@ def test_an_invalid_start_time_does_not_make_end_00_00_an_empty_window() -> None
         "Value error, time out of range, got '25:00': hours 00-23 (or 24:00 as an end), "
         "minutes and seconds 00-59"
     )
+
+
+# -- input that only looks right -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc", "fragment"),
+    [
+        ({"phoneList": ["+14155559001\n"]}, ("phoneList", 0), "got '+14155559001\\n'"),
+        ({"phoneList": ["+1\u0664\u0661\u0665\u0665\u0665\u0665\u0669\u0660\u0660\u0661"]},
+         ("phoneList", 0), "phone number must be E.164"),
+        ({"startTime": "09:00\n"}, ("startTime",), "time must be HH:MM or HH:MM:SS"),
+        ({"endTime": "\u0661\u0667:00"}, ("endTime",), "time must be HH:MM or HH:MM:SS"),
+    ],
+    ids=["phone_trailing_newline", "phone_arabic_indic_digits", "time_trailing_newline",
+         "time_arabic_indic_digits"],
+)  # fmt: skip
+def test_only_ascii_digits_and_nothing_after_them(
+    fields: dict[str, Any], loc: tuple[str | int, ...], fragment: str
+) -> None:
+    errors = validation_errors({"name": "x", **fields})
+    assert [error["loc"] for error in errors] == [loc]
+    assert fragment in errors[0]["msg"]
+
+
+def test_unknown_nested_fields_are_kept_and_named_in_the_warnings() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "daySchedules": {"5": {"startime": "10:00", "endTime": "14:00"}},
+            "customers": [{"phoneNumber": "+14155559001", "propertes": {}}],
+        }
+    )
+    assert campaign.warnings == (
+        "unknown field 'daySchedules['5'].startime' is kept but not used",
+        "unknown field 'customers[0].propertes' is kept but not used",
+    )
+    # The typo is not read as startTime: Saturday keeps the campaign's 09:00 start.
+    assert campaign.day_rule(5) == (9 * 3600, 14 * 3600)
+
+
+def test_a_day_schedule_for_an_inactive_day_is_only_a_warning_even_when_empty() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "x",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "activeDays": [0, 1, 2, 3, 4],
+            "daySchedules": {"6": {"startTime": "17:00"}},
+        }
+    )
+    assert campaign.warnings == (
+        "daySchedules['6'] is set but Sunday is not in activeDays, so that day has no window",
+    )
+    assert campaign.day_rule(6) is None

@@ -562,11 +562,6 @@ def test_overnight_overlapping_next_day_merges_into_one_window_of_the_first_day(
         ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: when two days' windows start at the same instant, the merged "
-    "window's day is the one whose piece ends first (a sort artifact), not the earlier day",
-)
 def test_merged_windows_starting_together_take_the_earlier_day() -> None:
     # Nuuk skips Saturday 23:00-24:00 on 2026-03-28 (01:00Z): Saturday's 23:30-02:00 window
     # and Sunday's own window both open at 01:00Z, Sunday 00:00 local.
@@ -776,3 +771,21 @@ def test_zone_table_agrees_with_daily_probing_into_2100(zone: str) -> None:
     # A fresh table asked for 2100 first extends itself correctly out of order.
     fresh = ZoneTable(zone)
     assert {ts: fresh.offset_at(ts) for ts in reversed(probes)} == expected
+
+
+def test_a_day_the_clock_never_shows_has_no_overnight_window_either() -> None:
+    # Apia skipped Friday 2011-12-30: Thursday 24:00 (10:00Z) became Saturday 00:00. The
+    # Saturday 00:00-02:00 stretch would be Friday's overnight tail; Friday has no window.
+    cal = _calendar("Pacific/Apia", "22:00", "02:00")
+    assert cal.windows(_utc(2011, 12, 30), _utc(2011, 12, 31, 9)) == [
+        Window(_utc(2011, 12, 30, 8), _utc(2011, 12, 30, 10), date(2011, 12, 29)),
+        Window(_utc(2011, 12, 31, 8), _utc(2011, 12, 31, 12), date(2011, 12, 31)),
+    ]
+    assert not cal.contains(_utc(2011, 12, 30, 11))
+    assert cal.next_open(_utc(2011, 12, 30, 10)) == _utc(2011, 12, 31, 8)
+
+
+def test_next_open_at_the_end_of_the_calendar_is_none() -> None:
+    cal = _calendar("America/New_York", "09:00", "17:00")
+    assert cal.next_open(_utc(9999, 12, 31, 23)) is None
+    assert cal.next_open(_utc(9999, 12, 20, 23)) == _utc(9999, 12, 21, 14)
