@@ -1,10 +1,10 @@
 """The dialer: pacing and concurrency, who starts when (SEMANTICS.md section 4).
 
 One ``Dialer`` holds the lines and the queue of a campaign. It answers one
-question, ``next_start()``: the earliest instant at which the next call may
-start (inside a window, a line free, the pacing interval passed, an attempt
-due), and ``start(s)`` takes the attempt that goes then: due retries before
-first attempts, then the earlier due time, then customer order.
+question, ``take()``: the earliest instant at which the next call may start
+(inside a window, a line free, the pacing interval passed, an attempt due),
+and the attempt that goes then: due retries before first attempts, then the
+earlier due time, then customer order. ``next_start()`` asks without taking.
 
 ``plan`` drives it with outcomes known in advance; ``Engine`` drives it with
 real results as they arrive. Both go through these same methods, so the
@@ -44,6 +44,8 @@ WHY_WINDOW: Final = 2  # the opening of a window
 WHY_PACE: Final = 3  # callIntervalSeconds after the previous start
 WHY_LINE: Final = 4  # the moment a line came free
 WHY_QUEUE: Final = 5  # on another line, at the same instant as the previous start
+
+_PEEK: Final = -(2**62)  # a limit before every instant: take() then only looks
 
 
 class Dialer:
@@ -130,22 +132,34 @@ class Dialer:
     # -- the rule -----------------------------------------------------------------
 
     def next_start(self) -> tuple[int, int]:
-        """``(instant, why)`` of the next call start, or ``(IDLE|CLOSED|BLOCKED, 0)``.
+        """``(instant, why)`` of the next start, or ``(IDLE|CLOSED|BLOCKED, 0)``; takes nothing."""
+        at, why, _, _, _ = self.take(_PEEK)
+        return at, why
+
+    def take(self, until: int | None = None) -> tuple[int, int, int, int, int]:
+        """Start the next call: ``(instant, why, due, customer, number)``.
 
         The instant is the earliest that satisfies every constraint at once:
         not before the clock, a line free, the pacing interval passed since
         the previous start, some attempt due, and inside a window. Each
         constraint only moves it later, so taking the latest of them and then
-        the next window opening gives the answer in one pass.
+        the next window opening gives the answer in one pass. The attempt
+        that goes then is the best due one: due retries first, then the
+        earlier due time, then customer order.
+
+        Nothing is taken (``customer`` is -1) when no call can start
+        (``instant`` is IDLE, CLOSED or BLOCKED) or when it would start after
+        ``until``. The call holds a line until ``hold``/``ended`` say when it ends.
         """
         if self.removed:
             self._drop_removed()
         firsts, retries = self.firsts, self.retries
         if not firsts and not retries:
-            return IDLE, 0
+            return IDLE, 0, 0, -1, 0
         at = self.clock
+        last_start = self.last_start
         # Ties go to the constraint checked later: it is the one that explains the instant.
-        why = WHY_QUEUE if at == self.last_start else WHY_NOW
+        why = WHY_QUEUE if at == last_start else WHY_NOW
         running = self.running
         while running and running[0] <= at:
             heapq.heappop(running)
@@ -155,12 +169,12 @@ class Dialer:
         uncertain = False
         if len(running) + self.unknown >= self.lines:
             if not running:
-                return BLOCKED, 0
+                return BLOCKED, 0, 0, -1, 0
             at = running[0]
             why = WHY_LINE
             uncertain = self.unknown > 0
-        if self.interval and self.last_start is not None:
-            paced = self.last_start + self.interval
+        if self.interval and last_start is not None:
+            paced = last_start + self.interval
             if paced >= at:
                 at = paced
                 why = WHY_PACE
@@ -172,28 +186,22 @@ class Dialer:
             why = WHY_DUE
         opening = self.calendar.next_open_ts(at)
         if opening is None:
-            return (BLOCKED if uncertain else CLOSED), 0
+            return (BLOCKED if uncertain else CLOSED), 0, 0, -1, 0
         if opening > at:
-            return opening, WHY_WINDOW
-        return at, why
-
-    def start(self, at: int) -> tuple[int, int, int]:
-        """Start the best attempt due at ``at`` (from ``next_start``): ``(due, customer, number)``.
-
-        The call holds a line until ``ended``/``hold`` says when it ends.
-        """
-        running = self.running
+            at = opening
+            why = WHY_WINDOW
+        if until is not None and at > until:
+            return at, why, 0, -1, 0
         while running and running[0] <= at:
             heapq.heappop(running)
-        retries = self.retries
         if retries and retries[0][0] <= at:
             due, customer, number = heapq.heappop(retries)
         else:
-            due, customer = self.firsts.popleft()
+            due, customer = firsts.popleft()
             number = 1
         self.clock = at
         self.last_start = at
-        return due, customer, number
+        return at, why, due, customer, number
 
     def hold(self, end: int) -> None:
         """The call just started holds its line until ``end``."""

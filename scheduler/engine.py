@@ -273,10 +273,9 @@ class Engine:
         if self._status in ("scheduled", "active"):
             dialer = self._dialer
             while True:
-                at, why = dialer.next_start()
-                if at < 0 or at > now_ts:
+                at, why, due, customer, number = dialer.take(now_ts)
+                if customer < 0:
                     break
-                due, customer, number = dialer.start(at)
                 dialer.hold_unknown()
                 phone = self._phones[customer]
                 attempt_id = f"{phone}#{number}"

@@ -214,24 +214,29 @@ def plan(
     states: dict[str, str] = {}
     attempts: list[Attempt] = []
     expired: list[Expired] = []
-    next_start, start, hold = dialer.next_start, dialer.start, dialer.hold
+    take, hold, add_retry = dialer.take, dialer.hold, dialer.add_retry
+    checked: object = None
     after = policy.after
     new_row = tuple.__new__
     append = attempts.append
     report_at = 10_000 if progress is not None else -1
 
     while True:
-        at, why = next_start()
-        if at < 0:
+        at, why, due, customer, number = take()
+        if customer < 0:
             break
-        due, customer, number = start(at)
         phone = phones[customer]
-        outcome, seconds = source(phone, number)
-        if outcome not in OUTCOME_SET or type(seconds) is not int or seconds < 1:
-            check_outcome(outcome, f"outcome of {phone} attempt {number}")
-            raise ValueError(
-                f"call length of {phone} attempt {number}: whole seconds >= 1, got {seconds!r}"
-            )
+        result = source(phone, number)
+        # Sources hand out the same few result tuples again and again: check each once.
+        if result is not checked:
+            outcome, seconds = result
+            if outcome not in OUTCOME_SET or type(seconds) is not int or seconds < 1:
+                check_outcome(outcome, f"outcome of {phone} attempt {number}")
+                raise ValueError(
+                    f"call length of {phone} attempt {number}: whole seconds >= 1, got {seconds!r}"
+                )
+            checked = result
+        outcome, seconds = result
         end = at + seconds
         hold(end)
         append(
@@ -251,16 +256,16 @@ def plan(
                 ),
             )
         )
-        if len(attempts) == report_at and progress is not None:
+        if progress is not None and len(attempts) == report_at:
             progress(report_at)
             report_at += 10_000
         follow = after(calendar, outcome, number, at, end)
-        if type(follow) is int:
+        if isinstance(follow, int):
             last_outcome[customer] = outcome
             last_end[customer] = end
-            dialer.add_retry(follow, customer, number + 1)
+            add_retry(follow, customer, number + 1)
             continue
-        states[phone] = str(follow)
+        states[phone] = follow
         if follow == "expired":
             expired.append(
                 context.expired(
