@@ -35,7 +35,6 @@ __all__ = [
     "Campaign",
     "Customer",
     "DaySchedule",
-    "Outcome",
     "RetryCondition",
     "check_phone",
     "parse_clock",
@@ -60,7 +59,6 @@ RetryCondition = Literal[
 FAILURE_OUTCOMES: tuple[str, ...] = RetryCondition.__args__  # type: ignore[attr-defined]
 #: Every outcome an attempt can end with: success, a failure category, or api_error.
 OUTCOMES: tuple[str, ...] = ("success", *FAILURE_OUTCOMES, "api_error")
-Outcome = str
 
 DEFAULT_RETRY_CONDITIONS: tuple[RetryCondition, ...] = (
     "No Answer",
