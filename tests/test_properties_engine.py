@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cases import Case, clock_text
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from scheduler import Campaign, Engine, outcomes, plan
+from scheduler import Campaign, Engine, plan
 from scheduler.outcomes import OutcomeSource
 from scheduler.spec import FAILURE_OUTCOMES, OUTCOMES
 
@@ -53,27 +54,6 @@ TRANSITIONS = [
 DAY = timedelta(days=1)
 POOL = [f"+1415555{n:04d}" for n in range(1, 13)]
 MAX_STEPS = 5_000
-
-
-@dataclass(frozen=True)
-class Case:
-    """One drawn campaign body, the instant it starts from, and how each call ends."""
-
-    body: dict[str, Any]
-    now: datetime
-    scripts: dict[str, list[tuple[str, int]]]
-    default: tuple[str, int]
-
-    def source(self) -> OutcomeSource:
-        """A fresh outcome source for the case."""
-        return outcomes.scripted(self.scripts, default=outcomes.always(*self.default))
-
-
-def clock_text(seconds: int) -> str:
-    """Seconds after midnight as ``HH:MM`` (or ``HH:MM:SS``); 86400 is ``24:00``."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 @st.composite

@@ -10,17 +10,16 @@ of the contract; the checks below state each rule once, from the outside.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from cases import Case, clock_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler import Attempt, Calendar, Campaign, Expired, Timeline, outcomes, plan
-from scheduler.outcomes import OutcomeSource
+from scheduler import Attempt, Calendar, Campaign, Expired, Timeline, plan
 from scheduler.spec import FAILURE_OUTCOMES, OUTCOMES
 from scheduler.tz import load_zone
 
@@ -64,27 +63,6 @@ def transitions(zone: str) -> tuple[int, ...]:
             found.append(ts)
         previous = offset
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One drawn campaign body, the instant to plan from, and how each call ends."""
-
-    body: dict[str, Any]
-    now: datetime
-    scripts: dict[str, list[tuple[str, int]]]
-    default: tuple[str, int]
-
-    def source(self) -> OutcomeSource:
-        """A fresh outcome source for the case."""
-        return outcomes.scripted(self.scripts, default=outcomes.always(*self.default))
-
-
-def clock_text(seconds: int) -> str:
-    """Seconds after midnight as ``HH:MM`` (or ``HH:MM:SS``); 86400 is ``24:00``."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 @st.composite

@@ -1,0 +1,31 @@
+"""What the property tests of plan and of the engine draw: a campaign case and its clock text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scheduler import outcomes
+from scheduler.outcomes import OutcomeSource
+
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn campaign body, the instant it starts from, and how each call ends."""
+
+    body: dict[str, Any]
+    now: datetime
+    scripts: dict[str, list[tuple[str, int]]]
+    default: tuple[str, int]
+
+    def source(self) -> OutcomeSource:
+        """A fresh outcome source for the case."""
+        return outcomes.scripted(self.scripts, default=outcomes.always(*self.default))
+
+
+def clock_text(seconds: int) -> str:
+    """Seconds after midnight as ``HH:MM`` (or ``HH:MM:SS``); 86400 is ``24:00``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
