@@ -25,6 +25,7 @@ from scheduler import outcomes as outcome_sources
 from scheduler.plan import Timeline, plan
 from scheduler.retry import UnknownOutcome, check_outcome
 from scheduler.spec import Campaign
+from scheduler.windows import iso_utc
 
 __all__ = ["main"]
 
@@ -200,16 +201,12 @@ def _progress() -> tuple[Callable[[int], None], Callable[[], None]]:
     return update, stop
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
 def _as_json(timeline: Timeline, limit: int | None) -> str:
     attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
     payload = {
         "campaign": timeline.campaign.name,
         "timezone": timeline.campaign.timezone,
-        "now": _iso(timeline.now.astimezone(UTC)),
+        "now": iso_utc(timeline.now.astimezone(UTC)),
         "tzdataVersion": timeline.tzdata_version,
         "warnings": list(timeline.warnings),
         "summary": timeline.summary().as_dict(),
@@ -238,12 +235,12 @@ def _as_csv(timeline: Timeline, limit: int | None) -> str:
                 row["end"],
                 row["localStart"],
                 a.outcome,
-                _iso(a.due),
+                iso_utc(a.due),
                 row["reason"],
             ]
         )
     for e in timeline.expired:
-        writer.writerow(["expired", e.phone, e.number, "", "", "", "", _iso(e.due), e.reason])
+        writer.writerow(["expired", e.phone, e.number, "", "", "", "", iso_utc(e.due), e.reason])
     return out.getvalue()
 
 
@@ -262,7 +259,7 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     summary = timeline.summary()
     console.print(
         f"{timeline.campaign.name} ({source}) in {timeline.campaign.timezone}, "
-        f"planned from {_iso(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
+        f"planned from {iso_utc(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
     )
     table = Table(show_lines=False, header_style="bold")
     for column in ("#", "phone", "try", "local start", "UTC start", "outcome", "why then"):

@@ -23,7 +23,7 @@ from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import RetryPolicy, check_outcome
 from scheduler.spec import Campaign, check_phone
 from scheduler.tz import TZDATA_VERSION, load_zone
-from scheduler.windows import check_now, epoch_seconds, from_epoch
+from scheduler.windows import check_now, epoch_seconds, from_epoch, iso_utc
 
 __all__ = [
     "SNAPSHOT_VERSION",
@@ -112,7 +112,7 @@ class DueAttempt:
         self._context = context
 
     def __repr__(self) -> str:
-        return f"DueAttempt(id={self.id!r}, start={_iso(self.start)})"
+        return f"DueAttempt(id={self.id!r}, start={iso_utc(self.start)})"
 
     @property
     def start(self) -> datetime:
@@ -137,8 +137,8 @@ class DueAttempt:
             "id": self.id,
             "phone": self.phone,
             "attemptNumber": self.number,
-            "start": _iso(self.start),
-            "due": _iso(self.due),
+            "start": iso_utc(self.start),
+            "due": iso_utc(self.due),
             "reason": self.reason,
         }
 
@@ -197,13 +197,9 @@ class Decision(NamedTuple):
         for name, alias in _DECISION_ALIASES.items():
             value = getattr(self, name)
             if mode == "json" and isinstance(value, datetime):
-                value = _iso(value)
+                value = iso_utc(value)
             out[alias if by_alias else name] = value
         return out
-
-
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
 
 
 class Engine:
@@ -290,7 +286,7 @@ class Engine:
                 self._status = "active"
             self._settle()
         if self._journal is not None:
-            call = {"op": "due", "now": _iso(from_epoch(now_ts))}
+            call = {"op": "due", "now": iso_utc(from_epoch(now_ts))}
             self._log(call, [a.as_dict() for a in started])
         return started
 
@@ -354,7 +350,7 @@ class Engine:
         self._dirty = True  # settled by the next reader, not on every record
         if self._journal is not None:
             call = {"op": "record", "id": attempt_id, "outcome": outcome,
-                    "endedAt": _iso(ended_at.astimezone(UTC))}  # fmt: skip
+                    "endedAt": iso_utc(ended_at.astimezone(UTC))}  # fmt: skip
             self._log(call, decision.model_dump(mode="json", by_alias=True))
         return decision
 
@@ -375,7 +371,7 @@ class Engine:
         """Stop new starts; calls in progress still record. ``resume`` goes on in the same order."""
         self._advance(now, "pause", ("paused", "completed", "cancelled"))
         self._status = "paused"
-        self._log({"op": "pause", "now": _iso(now)}, None)
+        self._log({"op": "pause", "now": iso_utc(now)}, None)
 
     def resume(self, now: datetime) -> None:
         """Continue a paused campaign: the queue goes on in the order it had."""
@@ -383,7 +379,7 @@ class Engine:
         self._status = "active" if any(n > 0 for n in self._number) else "scheduled"
         self._dialer.clock = max(self._dialer.clock, now_ts)
         self._settle()
-        self._log({"op": "resume", "now": _iso(now)}, None)
+        self._log({"op": "resume", "now": iso_utc(now)}, None)
 
     def cancel(self, now: datetime) -> None:
         """End the campaign: nothing more starts; calls in progress record, without retries."""
@@ -392,7 +388,7 @@ class Engine:
             if self._state[customer] in (_PENDING, _RETRY):
                 self._state[customer] = _CANCELLED
         self._status = "cancelled"
-        self._log({"op": "cancel", "now": _iso(now)}, None)
+        self._log({"op": "cancel", "now": iso_utc(now)}, None)
 
     def add_customers(self, phones: Iterable[str], *, now: datetime) -> list[str]:
         """Add numbers while the campaign runs; they queue after everyone already queued.
@@ -410,7 +406,7 @@ class Engine:
         if added and self._status == "completed":
             self._status = "active"  # a finished list that grows goes on
         self._settle()
-        self._log({"op": "add", "phones": wanted, "now": _iso(now)}, added)
+        self._log({"op": "add", "phones": wanted, "now": iso_utc(now)}, added)
         return added
 
     def remove_customer(self, phone: str) -> None:
@@ -587,16 +583,21 @@ class Engine:
         """Move the clock to ``now``, after every check that could refuse the call."""
         if self._dirty:
             self._settle()
-        now_ts = check_now(now)
-        if now_ts < self._clock:
-            raise EngineError(
-                f"now {_iso(from_epoch(now_ts))} is before the engine's clock "
-                f"{_iso(from_epoch(self._clock))}: time does not go back"
-            )
+        now_ts = self._check_clock(now, "")
         if self._status in refuse:
             raise EngineError(f"{op}: the campaign is {self._status}")
         self._clock = now_ts
         self._dialer.clock = max(self._dialer.clock, now_ts)
+        return now_ts
+
+    def _check_clock(self, now: datetime, where: str) -> int:
+        """Epoch seconds of ``now``, refused when it is before the engine's clock."""
+        now_ts = check_now(now)
+        if now_ts < self._clock:
+            raise EngineError(
+                f"{where}now {iso_utc(now)} is before the engine's clock "
+                f"{iso_utc(from_epoch(self._clock))}: time does not go back"
+            )
         return now_ts
 
     def _check_end(
@@ -625,7 +626,7 @@ class Engine:
             ):
                 raise EngineError(
                     f"record: {attempt_id} is already recorded as {previous.outcome} ended at "
-                    f"{_iso(previous.ended_at)}; got {outcome} at {_iso(ended_at)}"
+                    f"{iso_utc(previous.ended_at)}; got {outcome} at {iso_utc(ended_at)}"
                 )
             return previous.ended_ts
         flight = self._in_flight.get(attempt_id)
@@ -636,19 +637,14 @@ class Engine:
         start = flight[2]
         if exact < start:  # with a whole-second start, floor(ended_at) < start iff ended_at < start
             raise EngineError(
-                f"record: ended_at {_iso(ended_at)} is before the attempt started at "
-                f"{_iso(from_epoch(start))}"
+                f"record: ended_at {iso_utc(ended_at)} is before the attempt started at "
+                f"{iso_utc(from_epoch(start))}"
             )
         if now is not None:
-            now_ts = check_now(now)
-            if now_ts < self._clock:
-                raise EngineError(
-                    f"record: now {_iso(now)} is before the engine's clock "
-                    f"{_iso(from_epoch(self._clock))}: time does not go back"
-                )
+            self._check_clock(now, "record: ")
             if ended_at > now:
                 raise EngineError(
-                    f"record: ended_at {_iso(ended_at)} is in the future of now {_iso(now)}"
+                    f"record: ended_at {iso_utc(ended_at)} is in the future of now {iso_utc(now)}"
                 )
         return max(end_ts, start + 1)
 

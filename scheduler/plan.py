@@ -22,7 +22,7 @@ from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
 from scheduler.spec import WEEKDAYS, Campaign
 from scheduler.tz import TZDATA_VERSION, load_zone
-from scheduler.windows import DAY, Calendar, check_now, from_epoch
+from scheduler.windows import DAY, Calendar, check_now, from_epoch, iso_utc
 
 __all__ = ["Attempt", "Expired", "Summary", "Timeline", "plan"]
 
@@ -81,8 +81,8 @@ class Attempt(_AttemptRow):
         return {
             "phone": self.phone,
             "attempt": self.number,
-            "start": self.start.isoformat().replace("+00:00", "Z"),
-            "end": self.end.isoformat().replace("+00:00", "Z"),
+            "start": iso_utc(self.start),
+            "end": iso_utc(self.end),
             "localStart": self.local_start.isoformat(),
             "outcome": self.outcome,
             "reason": self.reason,
@@ -127,7 +127,7 @@ class Summary:
 
 
 def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.isoformat().replace("+00:00", "Z")
+    return None if t is None else iso_utc(t)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import WHY_DUE, WHY_LINE, WHY_NOW, WHY_PACE, WHY_QUEUE, WHY_WINDOW
 from scheduler.retry import RetryPolicy
-from scheduler.windows import Calendar, from_epoch
+from scheduler.windows import Calendar, from_epoch, iso_utc
 
 __all__ = ["Expired", "ReasonContext", "duration", "explain", "local_label"]
 
@@ -109,7 +109,7 @@ class Expired:
         return {
             "phone": self.phone,
             "attempt": self.number,
-            "due": self.due.isoformat().replace("+00:00", "Z"),
+            "due": iso_utc(self.due),
             "reason": self.reason,
         }
 

@@ -20,7 +20,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from scheduler.tz import ZoneTable, zone_table
 
-__all__ = ["DAY", "Calendar", "Window", "check_now", "day_number", "epoch_seconds", "from_epoch"]
+__all__ = [
+    "DAY",
+    "Calendar",
+    "Window",
+    "check_now",
+    "day_number",
+    "epoch_seconds",
+    "from_epoch",
+    "iso_utc",
+]
 
 DAY = 86_400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -72,6 +81,11 @@ def check_now(now: datetime) -> int:
             f"now must be between 1900-01-01 and 9000-01-01 UTC, got {now.isoformat()}"
         )
     return ts + (1 if now.microsecond else 0)
+
+
+def iso_utc(t: datetime) -> str:
+    """ISO 8601 text of an aware instant, ``Z`` for UTC: ``2026-03-08T07:00:00Z``."""
+    return t.isoformat().replace("+00:00", "Z")
 
 
 def from_epoch(ts: int) -> datetime:
@@ -195,21 +209,14 @@ class Calendar:
 
     def contains_ts(self, ts: int) -> bool:
         """Whether epoch second ``ts`` is inside a window."""
-        if self._never:
-            return False
-        n = self.local_day(ts)
-        for d in (n - 1, n):  # only today's window and yesterday's overnight one
-            for start, end in self.day_windows(d):
-                if start <= ts < end:
-                    return True
-        return False
+        return self.window_day_ts(ts) is not None
 
     def window_day_ts(self, ts: int) -> int | None:
         """Day number of the window holding ``ts`` (the later day where two overlap)."""
         if self._never:
             return None
         n = self.local_day(ts)
-        for d in (n, n - 1):
+        for d in (n, n - 1):  # only today's window and yesterday's overnight one
             for start, end in self.day_windows(d):
                 if start <= ts < end:
                     return d
