@@ -19,7 +19,7 @@ import time
 from bench_plan import NOW, RING, campaign
 
 from scheduler import Campaign, Engine, plan
-from scheduler.windows import epoch_seconds, from_epoch
+from scheduler.times import epoch_seconds, from_epoch
 
 
 def drive(spec: Campaign, stop_after: int | None = None) -> tuple[list[int], Engine]:

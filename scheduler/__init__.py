@@ -6,8 +6,10 @@ calendar of calling windows, a deterministic timeline of call attempts
 """
 
 from scheduler import outcomes
-from scheduler.engine import Decision, DueAttempt, Engine, EngineError, replay
-from scheduler.plan import Attempt, Expired, Summary, Timeline, plan
+from scheduler.dialer import Why
+from scheduler.engine import CampaignStatus, Decision, DueAttempt, Engine, EngineError, replay
+from scheduler.plan import Attempt, Attempts, Expired, Summary, Timeline, plan
+from scheduler.run import CustomerState
 from scheduler.spec import Campaign, Customer, DaySchedule
 from scheduler.tz import TZDATA_VERSION
 from scheduler.windows import Calendar, Window
@@ -15,9 +17,12 @@ from scheduler.windows import Calendar, Window
 __all__ = [
     "TZDATA_VERSION",
     "Attempt",
+    "Attempts",
     "Calendar",
     "Campaign",
+    "CampaignStatus",
     "Customer",
+    "CustomerState",
     "DaySchedule",
     "Decision",
     "DueAttempt",
@@ -26,6 +31,7 @@ __all__ = [
     "Expired",
     "Summary",
     "Timeline",
+    "Why",
     "Window",
     "outcomes",
     "plan",

@@ -25,7 +25,7 @@ from scheduler import outcomes as outcome_sources
 from scheduler.plan import Timeline, plan
 from scheduler.retry import UnknownOutcome, check_outcome
 from scheduler.spec import Campaign
-from scheduler.windows import iso_utc
+from scheduler.times import iso_utc
 
 __all__ = ["main"]
 
@@ -221,7 +221,7 @@ def _as_csv(timeline: Timeline, limit: int | None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["kind", "phone", "attempt", "start", "end", "localStart", "outcome", "due", "reason"]
+        ["kind", "phone", "attemptNumber", "start", "end", "localStart", "outcome", "due", "reason"]
     )
     attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
     for a in attempts:
@@ -235,7 +235,7 @@ def _as_csv(timeline: Timeline, limit: int | None) -> str:
                 row["end"],
                 row["localStart"],
                 a.outcome,
-                iso_utc(a.due),
+                row["due"],
                 row["reason"],
             ]
         )

@@ -1,207 +1,254 @@
-"""The dialer: pacing and concurrency, who starts when (SEMANTICS.md section 4).
+"""The dialer: pacing and concurrency, who starts when (SEMANTICS.md sections 4 and 7).
 
 One ``Dialer`` holds the lines and the queue of a campaign. It answers one
 question, ``take()``: the earliest instant at which the next call may start
-(inside a window, a line free, the pacing interval passed, an attempt due),
-and the attempt that goes then: due retries before first attempts, then the
-earlier due time, then customer order. ``next_start()`` asks without taking.
+(a line free, the pacing interval passed, some attempt due, and that instant
+callable for the attempt's customer), and the attempt that goes then: due
+retries before first attempts, then the earlier due time, then customer
+order. ``next_start()`` asks without taking.
 
-``plan`` drives it with outcomes known in advance; ``Engine`` drives it with
-real results as they arrive. Both go through these same methods, so the
-preview and the live campaign agree by construction.
+Customers may live on different calendars (their own zones and rules). The
+queue is kept per calendar, a *group*: within a group every customer is
+callable at the same instants, so the group's earliest callable instant is
+its calendar's next opening after its earliest due attempt. Across groups
+the earliest such instant wins, and among the groups callable then the order
+above picks. With one group this is exactly section 4.
+
+``plan`` and ``Engine`` drive it through one ``Run``, so the preview and the
+live campaign agree by construction.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import deque
-from typing import Final
+from collections.abc import Mapping, Sequence
+from enum import Enum, IntEnum
+from typing import Any, Final
 
 from scheduler.windows import Calendar
 
-__all__ = [
-    "BLOCKED",
-    "CLOSED",
-    "IDLE",
-    "WHY_DUE",
-    "WHY_LINE",
-    "WHY_NOW",
-    "WHY_PACE",
-    "WHY_QUEUE",
-    "WHY_WINDOW",
-    "Dialer",
-]
+__all__ = ["Dialer", "Start", "Wait", "Why"]
 
-# What next_start() returns when no call can be placed yet.
-IDLE: Final = -1  # nothing is queued
-CLOSED: Final = -2  # queued attempts, but no window is left for them
-BLOCKED: Final = -3  # every line busy with calls whose end is not yet known
 
-# Why a call starts when it does: the constraint that set the instant.
-WHY_NOW: Final = 0  # as soon as the plan or the engine began
-WHY_DUE: Final = 1  # the moment the attempt became due
-WHY_WINDOW: Final = 2  # the opening of a window
-WHY_PACE: Final = 3  # callIntervalSeconds after the previous start
-WHY_LINE: Final = 4  # the moment a line came free
-WHY_QUEUE: Final = 5  # on another line, at the same instant as the previous start
+class Why(IntEnum):
+    """The constraint that set a call's start instant."""
 
-_PEEK: Final = -(2**62)  # a limit before every instant: take() then only looks
+    NOW = 0  #: as soon as the plan or the engine began
+    DUE = 1  #: the moment the attempt became due
+    WINDOW = 2  #: the opening of a window
+    PACE = 3  #: callIntervalSeconds after the previous start
+    LINE = 4  #: the moment a line came free
+    QUEUE = 5  #: on another line, at the same instant as the previous start
+
+
+class Wait(Enum):
+    """Why ``take()`` starts no call."""
+
+    IDLE = "nothing is queued"
+    CLOSED = "queued attempts, but no window is left for them"
+    BLOCKED = "every line is busy with calls whose end is not known yet"
+    LATER = "the next call starts after the instant asked about"
+
+
+#: ``(instant, why, due, customer, number)`` of a call that starts: plain ints, for the hot loop.
+Start = tuple[int, int, int, int, int]
+
+_NOW: Final = int(Why.NOW)
+_DUE: Final = int(Why.DUE)
+_WINDOW: Final = int(Why.WINDOW)
+_PACE: Final = int(Why.PACE)
+_LINE: Final = int(Why.LINE)
+_QUEUE: Final = int(Why.QUEUE)
+
+
+class _Group:
+    """The queue of the customers who share one calendar."""
+
+    __slots__ = ("calendar", "firsts", "retries")
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        # First attempts (due, customer) in list order: due times never decrease along it.
+        self.firsts: deque[tuple[int, int]] = deque()
+        # Retries (due, customer, number), a heap.
+        self.retries: list[tuple[int, int, int]] = []
+
+    def earliest_due(self, removed: set[int]) -> int | None:
+        """The due time of the group's earliest queued attempt, dropping opted-out heads."""
+        firsts, retries = self.firsts, self.retries
+        if removed:
+            while firsts and firsts[0][1] in removed:
+                firsts.popleft()
+            while retries and retries[0][1] in removed:
+                heapq.heappop(retries)
+        if firsts:
+            due = firsts[0][0]
+            return retries[0][0] if retries and retries[0][0] < due else due
+        return retries[0][0] if retries else None
+
+    def best_at(self, at: int) -> tuple[int, int, int]:
+        """Order key ``(first?, due, customer)`` of the attempt that goes at ``at``."""
+        retries = self.retries
+        if retries and retries[0][0] <= at:
+            return (0, retries[0][0], retries[0][1])
+        due, customer = self.firsts[0]
+        return (1, due, customer)
+
+    def pop_at(self, at: int) -> tuple[int, int, int]:
+        """Take the attempt that goes at ``at``: ``(due, customer, number)``."""
+        retries = self.retries
+        if retries and retries[0][0] <= at:
+            return heapq.heappop(retries)
+        due, customer = self.firsts.popleft()
+        return due, customer, 1
 
 
 class Dialer:
-    """Lines, pacing and the queue of attempts, in integer epoch seconds.
+    """Lines, pacing and the queues of attempts, in integer epoch seconds.
 
-    ``firsts`` holds first attempts ``(due, customer)`` in list order (their
-    due times never decrease along the list); ``retries`` is a heap of
-    ``(due, customer, number)``; ``running`` is a heap of the end instants of
-    calls in progress, and ``unknown`` counts calls whose end is not known yet
-    (the live engine, before a result is recorded).
+    ``calendars[g]`` is the calendar of group ``g``; every queued attempt
+    names its group. ``running`` is a heap of the end instants of calls in
+    progress, and ``unknown`` counts calls whose end is not known yet (the
+    live engine, before a result is recorded).
     """
 
     __slots__ = (
-        "calendar",
+        "_changed",
+        "_groups",
+        "_heap",
+        "_single",
+        "_stamps",
         "clock",
-        "firsts",
+        "closing",
         "interval",
         "last_start",
         "lines",
         "removed",
-        "retries",
         "running",
         "unknown",
     )
 
-    def __init__(self, calendar: Calendar, lines: int, interval: int, clock: int) -> None:
-        self.calendar = calendar
+    def __init__(
+        self, calendars: Sequence[Calendar], lines: int, interval: int, clock: int
+    ) -> None:
+        if not calendars:
+            raise ValueError("a dialer needs at least one calendar")
+        self._groups = [_Group(calendar) for calendar in calendars]
+        self._single = len(self._groups) == 1
+        # Across groups: a heap of (earliest callable instant, group, stamp); an entry
+        # whose stamp is not the group's current one is stale. Groups whose queue
+        # changed since the last answer are recomputed first.
+        self._heap: list[tuple[int, int, int]] = []
+        self._stamps = [0] * len(self._groups)
+        self._changed: set[int] = set()
+        #: Groups found to have no window left, whose queue ``take_closed`` has not emptied.
+        self.closing: list[int] = []
         self.lines = lines
         self.interval = interval  # 0 in asap mode
         self.clock = clock
         self.last_start: int | None = None
-        self.firsts: deque[tuple[int, int]] = deque()
-        self.retries: list[tuple[int, int, int]] = []
         self.running: list[int] = []
         self.unknown = 0
         self.removed: set[int] = set()
 
     # -- the queue --------------------------------------------------------------
 
-    def add_first(self, due: int, customer: int) -> None:
+    def add_first(self, due: int, customer: int, group: int = 0) -> None:
         """Queue a customer's first attempt, due from ``due``, after those already queued."""
-        self.firsts.append((due, customer))
+        self._groups[group].firsts.append((due, customer))
+        if not self._single:
+            self._changed.add(group)
 
-    def add_retry(self, due: int, customer: int, number: int) -> None:
+    def add_retry(self, due: int, customer: int, number: int, group: int = 0) -> None:
         """Queue attempt ``number`` of ``customer``, due from ``due``."""
-        heapq.heappush(self.retries, (due, customer, number))
+        heapq.heappush(self._groups[group].retries, (due, customer, number))
+        if not self._single:
+            self._changed.add(group)
 
-    def remove(self, customer: int) -> None:
+    def remove(self, customer: int, group: int = 0) -> None:
         """Take a customer out of the queue for good (an opt-out)."""
         self.removed.add(customer)
+        if not self._single:
+            self._changed.add(group)
 
-    def _drop_removed(self) -> None:
+    def pending(self) -> list[tuple[int, int, int, int]]:
+        """Every queued attempt ``(due, customer, number, group)``, in queue order: retries
+        first, then by due time and customer order; opted-out customers left out."""
         removed = self.removed
-        if not removed:
-            return
-        firsts, retries = self.firsts, self.retries
-        while firsts and firsts[0][1] in removed:
-            firsts.popleft()
-        while retries and retries[0][1] in removed:
-            heapq.heappop(retries)
-
-    def pending(self) -> list[tuple[int, int, int]]:
-        """Every queued attempt ``(due, customer, number)``, removed customers left out."""
-        removed = self.removed
-        queued = [(due, c, 1) for due, c in self.firsts if c not in removed]
-        queued += [(due, c, n) for due, c, n in self.retries if c not in removed]
-        return queued
-
-    def take_pending(self) -> list[tuple[int, int, int]]:
-        """Empty the queue, returning what was in it in queue order: retries first, then by due
-        time and customer order."""
-        rows = sorted(self.pending(), key=lambda q: (q[2] == 1, q[0], q[1]))
-        self.firsts.clear()
-        self.retries.clear()
+        rows = [
+            (due, c, 1, g)
+            for g, group in enumerate(self._groups)
+            for due, c in group.firsts
+            if c not in removed
+        ]
+        rows += [
+            (due, c, n, g)
+            for g, group in enumerate(self._groups)
+            for due, c, n in group.retries
+            if c not in removed
+        ]
+        rows.sort(key=lambda q: (q[2] == 1, q[0], q[1]))
         return rows
 
+    def take_pending(self) -> list[tuple[int, int, int, int]]:
+        """Empty the queue, returning what was in it (``pending()``)."""
+        rows = self.pending()
+        for group in self._groups:
+            group.firsts.clear()
+            group.retries.clear()
+        self._heap.clear()
+        return rows
+
+    def take_closed(self) -> list[tuple[int, int, int, int]]:
+        """Empty the queues of the groups with no window left, returning what they held
+        (``(due, customer, number, group)``, in queue order)."""
+        rows: list[tuple[int, int, int, int]] = []
+        removed = self.removed
+        for g in dict.fromkeys(self.closing):
+            group = self._groups[g]
+            rows += [(due, c, 1, g) for due, c in group.firsts if c not in removed]
+            rows += [(due, c, n, g) for due, c, n in group.retries if c not in removed]
+            group.firsts.clear()
+            group.retries.clear()
+        self.closing.clear()
+        rows.sort(key=lambda q: (q[2] == 1, q[0], q[1]))
+        return rows
+
+    # -- saved state ---------------------------------------------------------------
+
+    def state_json(self) -> dict[str, Any]:
+        """The dialer's state, JSON-ready: clock, lines and the queue in queue order."""
+        return {
+            "clock": self.clock,
+            "lastStart": self.last_start,
+            "firsts": [[due, c] for group in self._groups for due, c in group.firsts],
+            "retries": [[due, c, n] for group in self._groups for due, c, n in group.retries],
+            "running": list(self.running),
+            "unknown": self.unknown,
+            "removed": sorted(self.removed),
+        }
+
+    def load_state(self, state: Mapping[str, Any], group_of: Sequence[int]) -> None:
+        """Continue from ``state_json``; ``group_of[customer]`` is each customer's group."""
+        self.clock = int(state["clock"])
+        last_start = state["lastStart"]
+        self.last_start = None if last_start is None else int(last_start)
+        for group in self._groups:
+            group.firsts.clear()
+            group.retries.clear()
+        for due, c in state["firsts"]:
+            self.add_first(int(due), int(c), group_of[c])
+        for due, c, n in state["retries"]:
+            self.add_retry(int(due), int(c), int(n), group_of[c])
+        self.running = sorted(int(end) for end in state["running"])
+        self.unknown = int(state["unknown"])
+        self.removed = {int(c) for c in state["removed"]}
+        for c in self.removed:
+            if not self._single:
+                self._changed.add(group_of[c])
+
     # -- lines --------------------------------------------------------------------
-
-    def ended(self, end: int) -> None:
-        """A call whose end was unknown has ended at ``end``."""
-        self.unknown -= 1
-        heapq.heappush(self.running, end)
-
-    # -- the rule -----------------------------------------------------------------
-
-    def next_start(self) -> tuple[int, int]:
-        """``(instant, why)`` of the next start, or ``(IDLE|CLOSED|BLOCKED, 0)``; takes nothing."""
-        at, why, _, _, _ = self.take(_PEEK)
-        return at, why
-
-    def take(self, until: int | None = None) -> tuple[int, int, int, int, int]:
-        """Start the next call: ``(instant, why, due, customer, number)``.
-
-        The instant is the earliest that satisfies every constraint at once:
-        not before the clock, a line free, the pacing interval passed since
-        the previous start, some attempt due, and inside a window. Each
-        constraint only moves it later, so taking the latest of them and then
-        the next window opening gives the answer in one pass. The attempt
-        that goes then is the best due one: due retries first, then the
-        earlier due time, then customer order.
-
-        Nothing is taken (``customer`` is -1) when no call can start
-        (``instant`` is IDLE, CLOSED or BLOCKED) or when it would start after
-        ``until``. The call holds a line until ``hold``/``ended`` say when it ends.
-        """
-        if self.removed:
-            self._drop_removed()
-        firsts, retries = self.firsts, self.retries
-        if not firsts and not retries:
-            return IDLE, 0, 0, -1, 0
-        at = self.clock
-        last_start = self.last_start
-        # Ties go to the constraint checked later: it is the one that explains the instant.
-        why = WHY_QUEUE if at == last_start else WHY_NOW
-        running = self.running
-        while running and running[0] <= at:
-            heapq.heappop(running)
-        # With every line busy and some ends unknown, a line may come free
-        # earlier than the first known end: that end is then only an upper
-        # bound, good for a wake-up but not for declaring the campaign closed.
-        uncertain = False
-        if len(running) + self.unknown >= self.lines:
-            if not running:
-                return BLOCKED, 0, 0, -1, 0
-            at = running[0]
-            why = WHY_LINE
-            uncertain = self.unknown > 0
-        if self.interval and last_start is not None:
-            paced = last_start + self.interval
-            if paced >= at:
-                at = paced
-                why = WHY_PACE
-        due = firsts[0][0] if firsts else retries[0][0]
-        if retries and retries[0][0] < due:
-            due = retries[0][0]
-        if due >= at:
-            at = due
-            why = WHY_DUE
-        opening = self.calendar.next_open_ts(at)
-        if opening is None:
-            return (BLOCKED if uncertain else CLOSED), 0, 0, -1, 0
-        if opening > at:
-            at = opening
-            why = WHY_WINDOW
-        if until is not None and at > until:
-            return at, why, 0, -1, 0
-        while running and running[0] <= at:
-            heapq.heappop(running)
-        if retries and retries[0][0] <= at:
-            due, customer, number = heapq.heappop(retries)
-        else:
-            due, customer = firsts.popleft()
-            number = 1
-        self.clock = at
-        self.last_start = at
-        return at, why, due, customer, number
 
     def hold(self, end: int) -> None:
         """The call just started holds its line until ``end``."""
@@ -210,3 +257,146 @@ class Dialer:
     def hold_unknown(self) -> None:
         """The call just started holds its line until its result is recorded."""
         self.unknown += 1
+
+    def ended(self, end: int) -> None:
+        """A call whose end was unknown has ended at ``end``."""
+        self.unknown -= 1
+        heapq.heappush(self.running, end)
+
+    # -- the rule -----------------------------------------------------------------
+
+    def next_start(self) -> tuple[int, Why] | Wait:
+        """``(instant, why)`` of the next start, or why there is none yet; takes nothing."""
+        found = self._next()
+        if isinstance(found, Wait):
+            return found
+        return found[0], Why(found[1])
+
+    def take(self, until: int | None = None) -> Start | Wait:
+        """Start the next call: ``(instant, why, due, customer, number)``, or why none starts.
+
+        The instant is the earliest that satisfies every constraint at once:
+        not before the clock, a line free, the pacing interval passed since
+        the previous start, some attempt due, and callable on that attempt's
+        calendar. Each constraint only moves it later, so taking the latest
+        of them and then the calendar's next opening gives the answer in one
+        pass. ``Wait.LATER`` when it would start after ``until``. The call
+        holds a line until ``hold``/``ended`` say when it ends.
+        """
+        found = self._next()
+        if isinstance(found, Wait):
+            return found
+        at, why, g = found
+        if until is not None and at > until:
+            return Wait.LATER
+        running = self.running
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        due, customer, number = self._groups[g].pop_at(at)
+        if not self._single:
+            self._changed.add(g)
+        self.clock = at
+        self.last_start = at
+        return at, why, due, customer, number
+
+    def _next(self) -> tuple[int, int, int] | Wait:
+        """``(instant, why, group)`` of the next start, or why none can be found."""
+        at = self.clock
+        last_start = self.last_start
+        # Ties go to the constraint checked later: it is the one that explains the instant.
+        why = _QUEUE if at == last_start else _NOW
+        running = self.running
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        # With every line busy and some ends unknown, a line may come free
+        # earlier than the first known end: that end is then only an upper
+        # bound, good for a wake-up but not for declaring a calendar closed.
+        uncertain = False
+        if len(running) + self.unknown >= self.lines:
+            if not running:
+                return Wait.IDLE if self._empty() else Wait.BLOCKED
+            at = running[0]
+            why = _LINE
+            uncertain = self.unknown > 0
+        if self.interval and last_start is not None:
+            paced = last_start + self.interval
+            if paced >= at:
+                at = paced
+                why = _PACE
+        if self._single:
+            return self._next_in_one(at, why, uncertain)
+        return self._next_across(at, why, uncertain)
+
+    def _empty(self) -> bool:
+        removed = self.removed
+        return all(group.earliest_due(removed) is None for group in self._groups)
+
+    def _candidate(self, g: int, at: int, why: int, uncertain: bool) -> tuple[int, int] | Wait:
+        """Group ``g``'s earliest callable instant from ``at`` on and its constraint; else
+        ``Wait.IDLE`` (nothing queued), ``Wait.CLOSED`` (no window left) or ``Wait.BLOCKED``
+        (no window left after ``at``, but ``at`` may be too late to say so)."""
+        group = self._groups[g]
+        due = group.earliest_due(self.removed)
+        if due is None:
+            return Wait.IDLE
+        start, start_why = (due, _DUE) if due >= at else (at, why)
+        opening = group.calendar.next_open_ts(start)
+        if opening is None:
+            if uncertain and due < at:
+                return Wait.BLOCKED
+            self.closing.append(g)
+            return Wait.CLOSED
+        return (opening, _WINDOW) if opening > start else (start, start_why)
+
+    def _next_in_one(self, at: int, why: int, uncertain: bool) -> tuple[int, int, int] | Wait:
+        found = self._candidate(0, at, why, uncertain)
+        if isinstance(found, Wait):
+            return found
+        return found[0], found[1], 0
+
+    def _next_across(self, at: int, why: int, uncertain: bool) -> tuple[int, int, int] | Wait:
+        # Each group's earliest callable instant is its next opening after both `at`
+        # and its earliest due attempt. The groups wait in a heap by that instant,
+        # which stays right while the group's queue is unchanged and the instant is
+        # not before `at`: `at` only grows, and the next opening after a later
+        # instant that is still before the known one is that same one. So a take
+        # recomputes only the groups it changed or overtook, not every group.
+        groups, heap, stamps = self._groups, self._heap, self._stamps
+        for g in self._changed:
+            stamps[g] += 1
+            heapq.heappush(heap, (at - 1, g, stamps[g]))  # before `at`: recomputed below
+        self._changed.clear()
+        doubtful: list[tuple[int, int, int]] = []
+        tied: list[tuple[int, int, int]] = []
+        best: int | None = None
+        while heap:
+            c, g, stamp = heap[0]
+            if stamp != stamps[g]:
+                heapq.heappop(heap)
+                continue
+            if best is not None and c > best:
+                break
+            heapq.heappop(heap)
+            if c < at:
+                found = self._candidate(g, at, why, uncertain)
+                if found is Wait.BLOCKED:
+                    doubtful.append((c, g, stamp))
+                elif not isinstance(found, Wait):
+                    heapq.heappush(heap, (found[0], g, stamp))
+                continue
+            best = c
+            tied.append((c, g, stamp))
+        for entry in doubtful:
+            heapq.heappush(heap, entry)
+        if best is None:
+            if doubtful:
+                return Wait.BLOCKED
+            if self.closing:
+                return Wait.CLOSED
+            return Wait.IDLE
+        for entry in tied:
+            heapq.heappush(heap, entry)
+        g = min(tied, key=lambda entry: groups[entry[1]].best_at(best))[1]
+        found = self._candidate(g, at, why, uncertain)  # the constraint that explains it
+        assert not isinstance(found, Wait) and found[0] == best
+        return best, found[1], g

@@ -1,53 +1,54 @@
 """From a campaign spec and an outcome source to a deterministic timeline of call attempts.
 
 ``plan`` is a pure function: the same spec, ``now``, outcomes and tzdata
-version give the same attempts, to the second. It runs the campaign's
-dialer (``scheduler.dialer``) and retry policy (``scheduler.retry``) forward
-in time, knowing each call's outcome from the source, and records every
-attempt with the constraint that set its start.
+version give the same attempts, to the second. It drives the campaign's run
+(``scheduler.run``) forward in time, knowing each call's outcome from the
+source, and keeps every attempt as a row of plain integers; the ``Attempt``
+records, their times and their reasons are built only when read.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from scheduler.dialer import BLOCKED, CLOSED, Dialer
+from scheduler.dialer import Wait, Why
 from scheduler.outcomes import OutcomeSource, always
 from scheduler.reasons import Expired, ReasonContext
-from scheduler.retry import OUTCOME_SET, RetryPolicy, check_outcome
-from scheduler.spec import WEEKDAYS, Campaign
+from scheduler.retry import check_outcome
+from scheduler.run import OUTCOME_INDEX, CustomerState, Run
+from scheduler.spec import OUTCOMES, WEEKDAYS, Campaign
+from scheduler.times import DAY, check_now, from_epoch, iso_utc
 from scheduler.tz import TZDATA_VERSION, load_zone
-from scheduler.windows import DAY, Calendar, check_now, from_epoch, iso_utc
+from scheduler.windows import Calendar
 
-__all__ = ["Attempt", "Expired", "Summary", "Timeline", "plan"]
+__all__ = ["Attempt", "Attempts", "Expired", "Summary", "Timeline", "plan"]
 
 
-class _AttemptRow(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One call: who (``phone``), which attempt (``number``, from 1), when, how it ended, why then.
+
+    ``start``, ``end`` and ``due`` are aware UTC datetimes; ``local_start`` is
+    the start on the customer's calling clock; ``reason`` says why the call
+    starts then.
+    """
+
     phone: str
     number: int
     start_ts: int
     end_ts: int
     outcome: str
     due_ts: int
-    why: int
+    why: Why
     prev_outcome: str | None
     prev_end_ts: int | None
-    context: ReasonContext
-
-
-class Attempt(_AttemptRow):
-    """One call: who (``phone``), which attempt (``number``, from 1), when, how it ended, why then.
-
-    ``start`` and ``end`` are aware UTC datetimes; ``local_start`` is the start
-    on the campaign's clock; ``reason`` says why the call starts then.
-    """
-
-    __slots__ = ()
+    context: ReasonContext = field(repr=False, compare=False)
 
     @property
     def start(self) -> datetime:
@@ -77,16 +78,94 @@ class Attempt(_AttemptRow):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready row: phone, attempt, UTC and local start and end, outcome, reason."""
+        """A JSON-ready row: phone, attemptNumber, start, end, localStart, due, outcome, reason."""
         return {
             "phone": self.phone,
-            "attempt": self.number,
+            "attemptNumber": self.number,
             "start": iso_utc(self.start),
             "end": iso_utc(self.end),
             "localStart": self.local_start.isoformat(),
+            "due": iso_utc(self.due),
             "outcome": self.outcome,
             "reason": self.reason,
         }
+
+
+# One attempt is this many integers in a row of Attempts._rows.
+_CUSTOMER, _NUMBER, _START, _END, _DUE, _WHY, _OUTCOME, _PREV, _WIDTH = range(9)
+
+
+class Attempts(Sequence[Attempt]):
+    """The attempts of a plan in start order, kept as integers and built into ``Attempt``
+    records when read (a million of them cost no objects until looked at)."""
+
+    __slots__ = ("_rows", "_run")
+
+    def __init__(self, rows: array[int], run: Run) -> None:
+        self._rows = rows
+        self._run = run
+
+    def __len__(self) -> int:
+        return len(self._rows) // _WIDTH
+
+    @overload
+    def __getitem__(self, i: int) -> Attempt: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Attempt]: ...
+    def __getitem__(self, i: int | slice) -> Attempt | list[Attempt]:
+        if isinstance(i, slice):
+            return [self._make(k) for k in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"attempt index {i} out of range for {n} attempts")
+        return self._make(i % n if i < 0 else i)
+
+    def __iter__(self) -> Iterator[Attempt]:
+        for k in range(len(self)):
+            yield self._make(k)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Attempts):
+            return list(self) == list(other)
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Attempts: {len(self)}>"
+
+    def _make(self, k: int) -> Attempt:
+        rows, run = self._rows, self._run
+        base = k * _WIDTH
+        customer = rows[base + _CUSTOMER]
+        prev = rows[base + _PREV]
+        return Attempt(
+            run.phones[customer],
+            rows[base + _NUMBER],
+            rows[base + _START],
+            rows[base + _END],
+            OUTCOMES[rows[base + _OUTCOME]],
+            rows[base + _DUE],
+            Why(rows[base + _WHY]),
+            None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
+            None if prev < 0 else rows[prev * _WIDTH + _END],
+            run.context(customer),
+        )
+
+    def start_instants(self) -> list[int]:
+        """The start of every attempt, in epoch seconds, without building records."""
+        return list(self._rows[_START::_WIDTH])
+
+    def numbers(self) -> list[int]:
+        """The attempt number of every attempt, without building records."""
+        return list(self._rows[_NUMBER::_WIDTH])
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many attempts ended with each outcome, by outcome name."""
+        counts = Counter(self._rows[_OUTCOME::_WIDTH])
+        return {OUTCOMES[i]: n for i, n in counts.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,24 +215,25 @@ class Timeline:
 
     campaign: Campaign
     now: datetime
-    attempts: list[Attempt]
+    attempts: Attempts
     expired: list[Expired]
     warnings: tuple[str, ...]
     tzdata_version: str
-    #: Per customer phone, how it ends: "done", "exhausted" or "expired".
-    final_states: dict[str, str]
+    #: Per customer phone, how it ends: done, exhausted or expired.
+    final_states: dict[str, CustomerState]
 
     def summary(self) -> Summary:
         """Customers, attempts, calls per local day, first and last call, and the busiest hour."""
         zone = load_zone(self.campaign.timezone)
-        per_day: Counter[date] = Counter()
+        per_day: Counter[int] = Counter()
         per_hour: Counter[int] = Counter()
-        calendar = self.campaign.calendar()
-        for attempt in self.attempts:
-            wall = calendar.wall(attempt.start_ts)
-            per_day[date.fromordinal(wall // DAY + _EPOCH_ORDINAL)] += 1
+        wall = self.campaign.calendar().wall
+        starts = self.attempts.start_instants()
+        for start in starts:
+            local = wall(start)
+            per_day[local // DAY] += 1
             # The instant the clock hour began: 01:00 EDT and 01:00 EST stay two hours.
-            per_hour[attempt.start_ts - wall % 3600] += 1
+            per_hour[start - local % 3600] += 1
         busiest = None
         if per_hour:
             hour_start, calls = min(per_hour.items(), key=lambda item: (-item[1], item[0]))
@@ -161,15 +241,17 @@ class Timeline:
         last_number = 1 + self.campaign.call_retries
         return Summary(
             customers=len(self.final_states),
-            attempts=len(self.attempts),
-            calls_per_day=dict(sorted(per_day.items())),
-            first_call=self.attempts[0].start if self.attempts else None,
-            last_call=self.attempts[-1].start if self.attempts else None,
-            reached_last_attempt=sum(1 for a in self.attempts if a.number == last_number),
+            attempts=len(starts),
+            calls_per_day={
+                date.fromordinal(n + _EPOCH_ORDINAL): calls for n, calls in sorted(per_day.items())
+            },
+            first_call=from_epoch(starts[0]) if starts else None,
+            last_call=from_epoch(starts[-1]) if starts else None,
+            reached_last_attempt=self.attempts.numbers().count(last_number),
             expired=len(self.expired),
             busiest_hour=busiest,
             zone=zone,
-            outcomes=dict(sorted(Counter(a.outcome for a in self.attempts).items())),
+            outcomes=dict(sorted(self.attempts.outcome_counts().items())),
         )
 
 
@@ -179,12 +261,13 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 def plan(
     campaign: Campaign,
     *,
-    now: datetime,
+    now: datetime | str,
     outcomes: OutcomeSource | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Timeline:
     """Every call attempt of ``campaign`` from ``now`` on, given how calls end.
 
+    ``now`` is an aware datetime or ISO 8601 text with an offset.
     ``outcomes`` says how each attempt ends (default: every call a 30 s
     ``No Answer``, the most calls the campaign can make). ``progress``, if
     given, is called now and then with the number of attempts planned so far.
@@ -198,112 +281,83 @@ def plan(
     [(1, '2026-03-27T15:59:50+00:00'), (2, '2026-03-28T08:00:00+00:00')]
     """
     now_ts = check_now(now)
+    now_dt = from_epoch(now_ts) if isinstance(now, str) else now
     source = outcomes if outcomes is not None else always()
-    calendar = campaign.calendar()
-    policy = RetryPolicy.of(campaign)
-    zone = load_zone(campaign.timezone)
-    interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
-    context = ReasonContext(zone, policy, campaign.max_concurrency, interval, calendar)
-    phones = campaign.unique_phones()
-
-    dialer = Dialer(calendar, campaign.max_concurrency, interval, now_ts)
-    for customer in range(len(phones)):
-        dialer.add_first(now_ts, customer)
-    last_outcome: list[str | None] = [None] * len(phones)
-    last_end: list[int | None] = [None] * len(phones)
-    states: dict[str, str] = {}
-    attempts: list[Attempt] = []
-    expired: list[Expired] = []
-    take, hold, add_retry = dialer.take, dialer.hold, dialer.add_retry
+    run = Run(campaign, clock=now_ts)
+    run.add(campaign.unique_phones(), now_ts)
+    phones = run.phones
+    dialer = run.dialer
+    # Each customer's latest row, so a retry's reason can name the call before it.
+    latest = [-1] * len(phones)
+    rows: array[int] = array("q")
+    take, hold, finish, extend = dialer.take, dialer.hold, run.finish, rows.extend
+    outcome_index = OUTCOME_INDEX
     checked: object = None
-    after = policy.after
-    new_row = tuple.__new__
-    append = attempts.append
     report_at = 10_000 if progress is not None else -1
+    count = 0
 
     while True:
-        at, why, due, customer, number = take()
-        if customer < 0:
+        got = take()
+        if got.__class__ is Wait:
+            if dialer.closing:
+                run.close()
+                continue
             break
-        phone = phones[customer]
-        result = source(phone, number)
+        at, why, due, customer, number = got  # type: ignore[misc]
+        result = source(phones[customer], number)
         # Sources hand out the same few result tuples again and again: check each once.
         if result is not checked:
-            outcome, seconds = result
-            if outcome not in OUTCOME_SET or type(seconds) is not int or seconds < 1:
-                check_outcome(outcome, f"outcome of {phone} attempt {number}")
-                raise ValueError(
-                    f"call length of {phone} attempt {number}: whole seconds >= 1, got {seconds!r}"
-                )
+            _check_result(result, phones[customer], number)
             checked = result
         outcome, seconds = result
         end = at + seconds
         hold(end)
-        append(
-            new_row(
-                Attempt,
-                (
-                    phone,
-                    number,
-                    at,
-                    end,
-                    outcome,
-                    due,
-                    why,
-                    last_outcome[customer],
-                    last_end[customer],
-                    context,
-                ),
-            )
-        )
-        if progress is not None and len(attempts) == report_at:
-            progress(report_at)
+        extend((customer, number, at, end, due, why, outcome_index[outcome], latest[customer]))
+        latest[customer] = count
+        count += 1
+        if count == report_at:
+            assert progress is not None
+            progress(count)
             report_at += 10_000
-        follow = after(calendar, outcome, number, at, end)
-        if isinstance(follow, int):
-            last_outcome[customer] = outcome
-            last_end[customer] = end
-            add_retry(follow, customer, number + 1)
-            continue
-        states[phone] = follow
-        if follow == "expired":
-            expired.append(
-                context.expired(
-                    phone, number + 1, end + policy.delay, outcome, end, no_later_day=True
-                )
-            )
+        finish(customer, number, at, end, outcome)
+        if dialer.closing:
+            run.close()
 
-    if at == CLOSED:
-        # Nothing queued can start any more: every queued attempt expires, in queue order.
-        for due, customer, number in dialer.take_pending():
-            phone = phones[customer]
-            states[phone] = "expired"
-            expired.append(
-                context.expired(phone, number, due, last_outcome[customer], last_end[customer])
-            )
-    assert at != BLOCKED, "plan knows every call's end"
+    assert got is not Wait.BLOCKED, "plan knows every call's end"
     if progress is not None:
-        progress(len(attempts))
-
-    final_states = {phone: states[phone] for phone in phones}
+        progress(count)
+    attempts = Attempts(rows, run)
+    expired = run.expired()
     warnings = list(campaign.warnings)
-    warnings.extend(_plan_warnings(campaign, calendar, now_ts, attempts, expired))
+    warnings.extend(_plan_warnings(campaign, run.calendars[0], now_ts, attempts, expired))
     return Timeline(
         campaign=campaign,
-        now=now,
+        now=now_dt,
         attempts=attempts,
         expired=expired,
         warnings=tuple(warnings),
         tzdata_version=TZDATA_VERSION,
-        final_states=final_states,
+        final_states=dict(zip(phones, run.state, strict=True)),
     )
+
+
+def _check_result(result: object, phone: str, number: int) -> None:
+    where = f"outcome of {phone} attempt {number}"
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise ValueError(f"{where}: an outcome source returns (outcome, seconds), got {result!r}")
+    outcome, seconds = result
+    check_outcome(outcome, where)
+    if type(seconds) is not int or seconds < 1:
+        raise ValueError(
+            f"call length of {phone} attempt {number}: whole seconds >= 1, got {seconds!r}"
+        )
 
 
 def _plan_warnings(
     campaign: Campaign,
     calendar: Calendar,
     now_ts: int,
-    attempts: list[Attempt],
+    attempts: Attempts,
     expired: list[Expired],
 ) -> list[str]:
     warnings: list[str] = []

@@ -1,4 +1,4 @@
-"""Why a call starts when it does: one short sentence a person understands.
+"""Why a call starts when it does, and why an attempt never starts: sentences a person reads.
 
 Sentences are built only when read, from the few integers the dialer kept
 (the constraint that set the start, the due time, the previous outcome), so a
@@ -8,15 +8,20 @@ million-attempt plan does not format a million strings it may never show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.dialer import WHY_DUE, WHY_LINE, WHY_NOW, WHY_PACE, WHY_QUEUE, WHY_WINDOW
+from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
-from scheduler.windows import Calendar, from_epoch, iso_utc
+from scheduler.times import DAY, from_epoch, iso_utc
+from scheduler.windows import Calendar
 
-__all__ = ["Expired", "ReasonContext", "duration", "explain", "local_label"]
+__all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration", "local_label"]
+
+_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def duration(seconds: int) -> str:
@@ -35,80 +40,50 @@ def duration(seconds: int) -> str:
     return " ".join(parts)
 
 
-def local_label(ts: int, zone: ZoneInfo) -> str:
+def local_label(ts: int, calendar: Calendar, zone: ZoneInfo) -> str:
     """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
-    local: datetime = from_epoch(ts).astimezone(zone)
-    clock = "%H:%M:%S" if local.second else "%H:%M"
-    return local.strftime(f"%a {clock} %Z")
+    wall = calendar.wall(ts)
+    days, clock = divmod(wall, DAY)
+    hours, rest = divmod(clock, 3600)
+    minutes, seconds = divmod(rest, 60)
+    abbr = from_epoch(ts).astimezone(zone).tzname()
+    text = f"{_WEEKDAY_ABBR[(days + 3) % 7]} {hours:02d}:{minutes:02d}"
+    if seconds:
+        text += f":{seconds:02d}"
+    return f"{text} {abbr}"
 
 
-def explain(
-    zone: ZoneInfo,
-    *,
-    number: int,
-    attempts: int,
-    why: int,
-    start: int,
-    due: int,
-    opening: int | None,
-    prev_outcome: str | None,
-    prev_end: int | None,
-    delay: int,
-    next_day: bool,
-    lines: int,
-    interval: int,
-) -> str:
-    """The reason sentence of one attempt.
+def _local_date(ts: int, calendar: Calendar) -> str:
+    return date.fromordinal(calendar.local_day(ts) + _EPOCH_ORDINAL).isoformat()
 
-    ``opening`` is the window opening the attempt waited for when it fell due
-    outside every window, else None.
-    """
-    closed = "" if opening is None else f"; first opening is {local_label(opening, zone)}"
-    reopened = (
-        "; no free line or pacing slot before that window closed; "
-        f"next opening is {local_label(start, zone)}"
-    )
-    then = {
-        WHY_NOW: "",
-        WHY_DUE: "",
-        WHY_WINDOW: "" if start == opening else reopened,
-        WHY_PACE: f"; then {duration(interval)} after the previous call started (even pacing)",
-        WHY_LINE: "; then the first free line ("
-        + ("the only line was busy)" if lines == 1 else f"all {lines} were busy)"),
-        WHY_QUEUE: "; then a free line, right after the call before it",
-    }[why]
-    if number == 1 or prev_outcome is None or prev_end is None:
-        head = f"attempt 1 of {attempts}: first call"
-        if why in (WHY_NOW, WHY_DUE):
-            return f"{head}, placed as soon as it was queued"
-        return f"{head}, next in list order{closed}{then}"
-    head = f"retry {number - 1} of {attempts - 1}: {prev_outcome} at {local_label(prev_end, zone)}"
-    if next_day:
-        return (
-            f"{head}; next_day: due {local_label(due, zone)}, the first window of a later day "
-            f"and at least {duration(delay)} after the call{closed}{then}"
-        )
-    if opening is not None:
-        return f"{head}, {duration(delay)} delay ends after the window closes{closed}{then}"
-    if why in (WHY_NOW, WHY_DUE) or start == due:
-        return f"{head}, {duration(delay)} delay ends at {local_label(due, zone)}"
-    return f"{head}, {duration(delay)} delay ended at {local_label(due, zone)}{then}"
+
+class ExpiryCause(Enum):
+    """Why an attempt can never start."""
+
+    NO_WINDOW_LEFT = "no window is left"
+    NO_LATER_DAY = "no later day has a window for a next_day retry"
 
 
 @dataclass(frozen=True, slots=True)
 class Expired:
-    """An attempt that could not start before the campaign ended, and why."""
+    """An attempt that can never start: ``phone``, attempt ``number``, ``due``, and why."""
 
     phone: str
     number: int
-    due: datetime
+    due_ts: int
+    cause: ExpiryCause
     reason: str
 
+    @property
+    def due(self) -> datetime:
+        """From when the attempt could have started (aware UTC)."""
+        return from_epoch(self.due_ts)
+
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready row."""
+        """A JSON-ready row: ``phone``, ``attemptNumber``, ``due``, ``reason``."""
         return {
             "phone": self.phone,
-            "attempt": self.number,
+            "attemptNumber": self.number,
             "due": iso_utc(self.due),
             "reason": self.reason,
         }
@@ -116,13 +91,17 @@ class Expired:
 
 @dataclass(frozen=True, slots=True)
 class ReasonContext:
-    """What every attempt of one campaign shares, for building its sentence."""
+    """What every attempt on one calendar shares, for building its sentence."""
 
     zone: ZoneInfo
     policy: RetryPolicy
     lines: int
     interval: int
     calendar: Calendar
+
+    def label(self, ts: int) -> str:
+        """``Tue 09:00 EST`` of epoch second ``ts`` on this context's clock."""
+        return local_label(ts, self.calendar, self.zone)
 
     def sentence(
         self,
@@ -133,48 +112,71 @@ class ReasonContext:
         prev_outcome: str | None,
         prev_end: int | None,
     ) -> str:
-        """The reason sentence of attempt ``number`` that starts at ``start``."""
+        """The reason sentence of attempt ``number`` that starts at ``start``.
+
+        ``why`` is the ``Why`` that set the start; ``prev_outcome`` and
+        ``prev_end`` describe the attempt before it (``None`` for a first call).
+        """
+        label = self.label
+        calendar = self.calendar
         # Did the attempt fall due outside every window, and wait for an opening?
-        opening = None
-        if not self.calendar.contains_ts(due):
-            opening = self.calendar.next_open_ts(due)
-        return explain(
-            self.zone,
-            number=number,
-            attempts=self.policy.attempts,
-            why=why,
-            start=start,
-            due=due,
-            opening=opening,
-            prev_outcome=prev_outcome,
-            prev_end=prev_end,
-            delay=self.policy.delay,
-            next_day=self.policy.next_day,
-            lines=self.lines,
-            interval=self.interval,
-        )
+        opening = None if calendar.contains_ts(due) else calendar.next_open_ts(due)
+        closed = "" if opening is None else f"; first opening is {label(opening)}"
+        if why == Why.WINDOW:
+            then = (
+                ""
+                if start == opening
+                else "; no free line or pacing slot before that window closed; "
+                f"next opening is {label(start)}"
+            )
+        elif why == Why.PACE:
+            then = f"; then {duration(self.interval)} after the previous call started (even pacing)"
+        elif why == Why.LINE:
+            busy = "the only line was busy" if self.lines == 1 else f"all {self.lines} were busy"
+            then = f"; then the first free line ({busy})"
+        elif why == Why.QUEUE:
+            then = "; then a free line, right after the call before it"
+        else:
+            then = ""
+        policy = self.policy
+        if number == 1 or prev_outcome is None or prev_end is None:
+            head = f"attempt 1 of {policy.attempts}: first call"
+            if why in (Why.NOW, Why.DUE):
+                return f"{head}, placed as soon as it was queued"
+            return f"{head}, next in list order{closed}{then}"
+        head = f"retry {number - 1} of {policy.retries}: {prev_outcome} at {label(prev_end)}"
+        delay = duration(policy.delay)
+        if policy.next_day:
+            return (
+                f"{head}; next_day: due {label(due)}, the first window of a later day "
+                f"and at least {delay} after the call{closed}{then}"
+            )
+        if opening is not None:
+            return f"{head}, {delay} delay ends after the window closes{closed}{then}"
+        if why in (Why.NOW, Why.DUE) or start == due:
+            return f"{head}, {delay} delay ends at {label(due)}"
+        return f"{head}, {delay} delay ended at {label(due)}{then}"
 
     def expired(
         self,
         phone: str,
         number: int,
         due: int,
+        cause: ExpiryCause,
         prev_outcome: str | None,
         prev_end: int | None,
-        *,
-        no_later_day: bool = False,
     ) -> Expired:
         """The record of attempt ``number`` of ``phone``, due at ``due``, that can never start."""
-        zone, policy = self.zone, self.policy
-        if no_later_day:
-            after = "no later day has a window for a next_day retry"
+        policy = self.policy
+        if cause is ExpiryCause.NO_LATER_DAY:
+            after = cause.value
         else:
             closed = self.calendar.last_close_ts()
             after = (
                 "no calling window is left"
                 if closed is None
-                else f"the last window closed at {local_label(closed, zone)} on "
-                + from_epoch(closed).astimezone(zone).date().isoformat()
+                else f"the last window closed at {self.label(closed)} on "
+                + _local_date(closed, self.calendar)
             )
         if number == 1 or prev_outcome is None or prev_end is None:
             why = (
@@ -183,6 +185,6 @@ class ReasonContext:
         else:
             why = (
                 f"retry {number - 1} of {policy.retries}: {prev_outcome} at "
-                f"{local_label(prev_end, zone)}, due {local_label(due, zone)}, but {after}"
+                f"{self.label(prev_end)}, due {self.label(due)}, but {after}"
             )
-        return Expired(phone, number, from_epoch(due), why)
+        return Expired(phone, number, due, cause, why)

@@ -9,11 +9,12 @@ waits for the first window of a later local day, and at least the delay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from scheduler.spec import OUTCOMES, Campaign
 from scheduler.windows import Calendar
 
-__all__ = ["OUTCOME_SET", "RetryPolicy", "UnknownOutcome", "check_outcome"]
+__all__ = ["OUTCOME_SET", "Finish", "RetryPolicy", "UnknownOutcome", "check_outcome"]
 
 OUTCOME_SET = frozenset(OUTCOMES)
 
@@ -29,6 +30,14 @@ def check_outcome(outcome: object, where: str = "outcome") -> str:
             f"{where}: unknown outcome {outcome!r}; allowed: {', '.join(OUTCOMES)}"
         )
     return outcome
+
+
+class Finish(Enum):
+    """How a customer ends when the retry rule gives no next attempt."""
+
+    DONE = "done"  #: success, or an outcome that is not retried
+    EXHAUSTED = "exhausted"  #: every retry used
+    NO_LATER_DAY = "no later day"  #: next_day finds no later day with a window
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +66,13 @@ class RetryPolicy:
 
     def after(
         self, calendar: Calendar, outcome: str, number: int, start: int, end: int
-    ) -> int | str:
-        """What follows attempt ``number``, which ran over ``[start, end)`` to ``outcome``.
-
-        The epoch second from which the next attempt is due, or how the
-        customer ends: ``"done"`` (success, or an outcome not retried),
-        ``"exhausted"`` (no retry left) or ``"expired"`` (``next_day`` finds no
-        later day with a window).
-        """
+    ) -> int | Finish:
+        """What follows attempt ``number``, which ran over ``[start, end)`` to ``outcome``:
+        the epoch second from which the next attempt is due, or how the customer ends."""
         if outcome not in self.conditions:
-            return "done"
+            return Finish.DONE
         if number > self.retries:
-            return "exhausted"
+            return Finish.EXHAUSTED
         due = end + self.delay
         if not self.next_day:
             return due
@@ -77,5 +81,5 @@ class RetryPolicy:
             day = calendar.local_day(start)
         opening = calendar.first_open_after_day(day)
         if opening is None:
-            return "expired"
+            return Finish.NO_LATER_DAY
         return max(due, opening)

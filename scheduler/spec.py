@@ -25,8 +25,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from scheduler.times import DAY
 from scheduler.tz import UnknownTimeZone, check_zone_key
-from scheduler.windows import DAY, Calendar, DayRule
+from scheduler.windows import Calendar, DayRule
 
 __all__ = [
     "DEFAULT_RETRY_CONDITIONS",

@@ -16,6 +16,7 @@ import bisect
 import difflib
 import importlib.resources
 import struct
+import threading
 from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -114,24 +115,26 @@ def _tzif_transitions(key: str) -> tuple[list[int], bool]:
     return times, b"," in footer
 
 
+# What a ZoneTable knows at one moment: (times, offsets, covered, min_offset,
+# max_offset). ``times`` are the instants of the offset changes, strictly
+# increasing; ``offsets[i]`` holds from ``times[i]`` on; every change before
+# ``covered`` is listed. A plain tuple, not a NamedTuple: readers unpack it, and
+# exact tuples unpack and index faster on the hot path.
+_State = tuple[tuple[int, ...], tuple[int, ...], int, int, int]
+
+
 class ZoneTable:
     """A zone's UTC offsets as a step function of integer epoch seconds.
 
     ``offset_at(t)`` is ``utcoffset`` in seconds at instant ``t``; the
     changes are exact to the second, taken from the TZif file where it lists
     them and found by bisection where zoneinfo follows the POSIX rule.
+
+    One table may be shared by many threads (``zone_table`` hands out one per
+    zone): it grows under a lock and is read without one.
     """
 
-    __slots__ = (
-        "_covered",
-        "_offsets",
-        "_offsets_before",
-        "_times",
-        "_zone",
-        "key",
-        "max_offset",
-        "min_offset",
-    )
+    __slots__ = ("_lock", "_offsets_before", "_state", "_zone", "key")
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -149,60 +152,102 @@ class ZoneTable:
                 times.append(t)
                 offsets.append(new)
                 current = new
-        self._times = times
-        self._offsets = offsets
         # With no DST rule in the footer, the last offset holds for ever.
-        self._covered = (first[-1] if first else 0) if has_rule else _MAX_TS
-        self.min_offset = min([self._offsets_before, *offsets])
-        self.max_offset = max([self._offsets_before, *offsets])
+        covered = (first[-1] if first else 0) if has_rule else _MAX_TS
+        everything = [self._offsets_before, *offsets]
+        self._lock = threading.Lock()
+        # The whole state is one immutable tuple, replaced by a single assignment
+        # when the table grows (copy on extend): a reader in another thread reads
+        # it once and never sees half an extension, such as a change time without
+        # its offset, or a coverage mark ahead of the changes it promises.
+        self._state: _State = (
+            tuple(times),
+            tuple(offsets),
+            covered,
+            min(everything),
+            max(everything),
+        )
+
+    @property
+    def min_offset(self) -> int:
+        """The lowest offset of the zone found so far (it may fall as the table grows)."""
+        return self._state[3]
+
+    @property
+    def max_offset(self) -> int:
+        """The highest offset of the zone found so far (it may rise as the table grows)."""
+        return self._state[4]
 
     def _probe(self, t: int) -> int:
         offset = datetime.fromtimestamp(t, self._zone).utcoffset()
         assert offset is not None
         return int(offset.total_seconds())
 
-    def _extend(self, until: int) -> None:
-        """Follow the POSIX rule past the TZif data, in chunks of years, up to ``until``."""
-        while self._covered < until and self._covered < _MAX_TS:
-            end = min(self._covered + _CHUNK_YEARS * 366 * _DAY, _MAX_TS)
-            t = self._covered
-            current = self._probe(t)
-            while t < end:
-                step = min(t + _PROBE, end)
-                new = self._probe(step)
-                if new != current:
-                    lo, hi = t, step  # offset(lo) == current, offset(hi) == new
-                    while hi - lo > 1:
-                        mid = (lo + hi) // 2
-                        if self._probe(mid) == current:
-                            lo = mid
-                        else:
-                            hi = mid
-                    self._times.append(hi)
-                    self._offsets.append(new)
-                    self.min_offset = min(self.min_offset, new)
-                    self.max_offset = max(self.max_offset, new)
-                    current = new
-                t = step
-            self._covered = end
+    def _extend(self, until: int) -> _State:
+        """Follow the POSIX rule past the TZif data, in chunks of years, up to ``until``.
+
+        Returns a state that covers ``until`` (or reaches the end of time).
+        """
+        state = self._state
+        if state[2] >= _MAX_TS:
+            return state
+        with self._lock:
+            # Another thread may have extended the table while this one waited.
+            state = self._state
+            old_times, old_offsets, covered, min_offset, max_offset = state
+            if covered >= until:
+                return state
+            times = list(old_times)
+            offsets = list(old_offsets)
+            while covered < until and covered < _MAX_TS:
+                end = min(covered + _CHUNK_YEARS * 366 * _DAY, _MAX_TS)
+                t = covered
+                current = self._probe(t)
+                while t < end:
+                    step = min(t + _PROBE, end)
+                    new = self._probe(step)
+                    if new != current:
+                        lo, hi = t, step  # offset(lo) == current, offset(hi) == new
+                        while hi - lo > 1:
+                            mid = (lo + hi) // 2
+                            if self._probe(mid) == current:
+                                lo = mid
+                            else:
+                                hi = mid
+                        times.append(hi)
+                        offsets.append(new)
+                        current = new
+                    t = step
+                covered = end
+            found = offsets[len(old_offsets) :]
+            state = (
+                tuple(times),
+                tuple(offsets),
+                covered,
+                min([min_offset, *found]),
+                max([max_offset, *found]),
+            )
+            self._state = state  # published whole, see __init__
+            return state
 
     def offset_at(self, t: int) -> int:
         """UTC offset in seconds at epoch second ``t``."""
-        if t >= self._covered:
-            self._extend(t + _DAY)
-        i = bisect.bisect_right(self._times, t) - 1
-        return self._offsets[i] if i >= 0 else self._offsets_before
+        times, offsets, covered, _, _ = self._state  # read once: a consistent snapshot
+        if t >= covered:
+            times, offsets, _, _, _ = self._extend(t + _DAY)
+        i = bisect.bisect_right(times, t) - 1
+        return offsets[i] if i >= 0 else self._offsets_before
 
     def segments(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """The pieces ``(start, end, offset)`` of constant offset that cover ``[lo, hi)``."""
-        if hi >= self._covered:
-            self._extend(hi + _DAY)
-        times = self._times
+        times, offsets, covered, _, _ = self._state  # read once: a consistent snapshot
+        if hi >= covered:
+            times, offsets, _, _, _ = self._extend(hi + _DAY)
         i = bisect.bisect_right(times, lo) - 1
         pieces: list[tuple[int, int, int]] = []
         start = lo
         while True:
-            offset = self._offsets[i] if i >= 0 else self._offsets_before
+            offset = offsets[i] if i >= 0 else self._offsets_before
             nxt = times[i + 1] if i + 1 < len(times) else hi
             end = min(nxt, hi)
             pieces.append((start, end, offset))
@@ -212,7 +257,18 @@ class ZoneTable:
             i += 1
 
 
-@cache
+_tables: dict[str, ZoneTable] = {}
+_tables_lock = threading.Lock()
+
+
 def zone_table(key: str) -> ZoneTable:
-    """The shared, lazily extended offset table of zone ``key``."""
-    return ZoneTable(key)
+    """The shared, lazily extended offset table of zone ``key``: one per key per process."""
+    table = _tables.get(key)
+    if table is None:
+        # Double-checked under the lock, so threads asking for a new zone at the
+        # same time all get the same table (and build it once).
+        with _tables_lock:
+            table = _tables.get(key)
+            if table is None:
+                table = _tables[key] = ZoneTable(key)
+    return table

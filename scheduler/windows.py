@@ -16,25 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
+from scheduler.times import DAY, day_number, epoch_seconds, from_epoch
 from scheduler.tz import ZoneTable, zone_table
 
-__all__ = [
-    "DAY",
-    "Calendar",
-    "Window",
-    "check_now",
-    "day_number",
-    "epoch_seconds",
-    "from_epoch",
-    "iso_utc",
-]
+__all__ = ["Calendar", "DayRule", "Window"]
 
-DAY = 86_400
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_SECOND = timedelta(seconds=1)
 # A day's windows lie between its local midnight minus the largest UTC offset
 # (under 16 h in all of tzdata) and two local days later (an overnight window).
 _MARGIN = 26 * 3600
@@ -52,50 +41,6 @@ _SEARCH_DAYS = 1_000
 # Windows are computed up to the last whole day a datetime can hold in any zone.
 _LAST_DAY = (date(9999, 12, 29) - date(1970, 1, 1)).days
 _FIRST_DAY = (date(1, 1, 3) - date(1970, 1, 1)).days
-
-
-def epoch_seconds(t: datetime, name: str = "t") -> int:
-    """Whole epoch seconds of aware datetime ``t``, rounded down."""
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be a timezone-aware datetime (such as "
-            f"datetime(2026, 3, 8, 9, 0, tzinfo=UTC)), got naive {t.isoformat()}"
-        )
-    return (t - _EPOCH) // _SECOND
-
-
-# Plans and engines run from a `now` in this range, far enough from datetime's
-# year-1 and year-9999 limits that every window and retry stays representable.
-_FIRST_NOW = datetime(1900, 1, 1, tzinfo=UTC)
-_LAST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def check_now(now: datetime) -> int:
-    """Epoch seconds of ``now``, rounded up: calls start on whole seconds, never before now.
-
-    ``now`` must be aware and between 1900 and 9000.
-    """
-    ts = epoch_seconds(now, "now")
-    if not _FIRST_NOW <= now < _LAST_NOW:
-        raise ValueError(
-            f"now must be between 1900-01-01 and 9000-01-01 UTC, got {now.isoformat()}"
-        )
-    return ts + (1 if now.microsecond else 0)
-
-
-def iso_utc(t: datetime) -> str:
-    """ISO 8601 text of an aware instant, ``Z`` for UTC: ``2026-03-08T07:00:00Z``."""
-    return t.isoformat().replace("+00:00", "Z")
-
-
-def from_epoch(ts: int) -> datetime:
-    """Aware UTC datetime of epoch second ``ts``."""
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def day_number(day: date) -> int:
-    """Days since 1970-01-01 of a local date."""
-    return day.toordinal() - _EPOCH_ORDINAL
 
 
 @dataclass(frozen=True, slots=True)

@@ -284,10 +284,11 @@ def test_preview_json_is_complete() -> None:
     assert len(data["attempts"]) == 1600
     assert data["attempts"][0] == {
         "phone": "+14155559001",
-        "attempt": 1,
+        "attemptNumber": 1,
         "start": "2026-03-06T14:00:00Z",
         "end": "2026-03-06T14:00:30Z",
         "localStart": "2026-03-06T09:00:00-05:00",
+        "due": "2026-03-06T14:00:00Z",
         "outcome": "No Answer",
         "reason": "attempt 1 of 4: first call, placed as soon as it was queued",
     }
@@ -313,7 +314,7 @@ def test_preview_json_attempts_are_consistent() -> None:
     # Every customer is tried four times (callRetries 3), in order.
     per_phone: dict[str, list[int]] = {}
     for a in attempts:
-        per_phone.setdefault(a["phone"], []).append(a["attempt"])
+        per_phone.setdefault(a["phone"], []).append(a["attemptNumber"])
     assert len(per_phone) == 400
     assert all(numbers == [1, 2, 3, 4] for numbers in per_phone.values())
     # Local start is the UTC start on the campaign's clock: EST before 03-08, EDT after.
@@ -348,7 +349,7 @@ def test_preview_csv() -> None:
     assert rows[0] == [
         "kind",
         "phone",
-        "attempt",
+        "attemptNumber",
         "start",
         "end",
         "localStart",
@@ -375,7 +376,7 @@ def test_preview_csv() -> None:
     assert [[r[1], int(r[2]), r[3], r[4], r[5], r[6], r[8]] for r in body] == [
         [
             a["phone"],
-            a["attempt"],
+            a["attemptNumber"],
             a["start"],
             a["end"],
             a["localStart"],
@@ -437,7 +438,9 @@ def test_always_outcome_and_call_length() -> None:
         for a in data["attempts"]
     } == {timedelta(seconds=20)}
     # Busy is retried: the retry is due an hour after the 20 s call ended.
-    retry = next(a for a in data["attempts"] if a["phone"] == "+14155559001" and a["attempt"] == 2)
+    retry = next(
+        a for a in data["attempts"] if a["phone"] == "+14155559001" and a["attemptNumber"] == 2
+    )
     assert retry["reason"].startswith("retry 1 of 3: Busy at Fri 09:00:20 EST, 1 h delay ")
 
 
@@ -459,7 +462,8 @@ def test_scripted_outcomes_file(tmp_path: Path) -> None:
         cwd=tmp_path,
     ).json()
     assert [
-        (a["phone"], a["attempt"], a["start"], a["end"], a["outcome"]) for a in data["attempts"]
+        (a["phone"], a["attemptNumber"], a["start"], a["end"], a["outcome"])
+        for a in data["attempts"]
     ] == [
         ("+14155559001", 1, "2026-03-06T14:00:00Z", "2026-03-06T14:00:05Z", "Busy"),
         ("+14155559002", 1, "2026-03-06T14:00:30Z", "2026-03-06T14:00:42Z", "voicemail"),
@@ -486,7 +490,7 @@ def test_scripted_outcomes_file_without_a_default(tmp_path: Path) -> None:
         cwd=tmp_path,
     ).json()
     # A number without a script gets 30 s of No Answer, the default of --outcomes always.
-    assert [(a["phone"], a["attempt"], a["outcome"]) for a in data["attempts"]] == [
+    assert [(a["phone"], a["attemptNumber"], a["outcome"]) for a in data["attempts"]] == [
         ("+14155559001", 1, "No Answer"),
         ("+14155559002", 1, "success"),
         ("+14155559001", 2, "No Answer"),
@@ -1038,7 +1042,7 @@ def test_a_reader_that_closes_early_is_not_an_error(output: str) -> None:
             "Q1 Customer Outreach (embedded example q1-customer-outreach.json) in "
             f"America/New_York, planned from 2026-03-06T14:00:00Z, tzdata {TZDATA_VERSION}"
         ),
-        "csv": "kind,phone,attempt,start,end,localStart,outcome,due,reason",
+        "csv": "kind,phone,attemptNumber,start,end,localStart,outcome,due,reason",
         "json": "{",
     }
     assert first.decode("utf-8").rstrip("\n") == expected_first[output]

@@ -391,23 +391,41 @@ def test_a_snapshot_of_another_campaign_is_refused() -> None:
     engine = _engine_with_two_calls()
     state = saved(engine)
     other = campaign(callRetries=1)
-    with pytest.raises(EngineError, match="different campaign spec"):
+    with pytest.raises(
+        EngineError,
+        match=r"different campaign spec: callRetries is 1 in the campaign but 2 in the snapshot$",
+    ):
         Engine.restore(other, state)
-    with pytest.raises(EngineError, match="different campaign spec"):
-        Engine.restore(campaign(timezone="Europe/Prague"), state)
+    with pytest.raises(
+        EngineError,
+        match=r"different campaign spec: endTime is '18:00' in the campaign but '17:00' in the "
+        r"snapshot; timezone is 'Europe/Prague' in the campaign but 'America/New_York' in the "
+        r"snapshot$",
+    ):
+        Engine.restore(campaign(timezone="Europe/Prague", endTime="18:00"), state)
     assert saved(engine) == state
 
 
 @pytest.mark.parametrize(
     ("damage", "fragment"),
     [
-        (lambda s: {**s, "version": 2}, "snapshot version must be 1, got 2"),
+        (lambda s: {**s, "version": 1}, "snapshot version must be 2, got 1"),
         (lambda s: {k: v for k, v in s.items() if k != "version"}, "snapshot version"),
-        (lambda s: {**s, "version": "1"}, "snapshot version"),
-        (lambda s: {k: v for k, v in s.items() if k != "dialer"}, "damaged"),
-        (lambda s: {**s, "state": s["state"][:1]}, "damaged"),
+        (lambda s: {**s, "version": "2"}, "snapshot version"),
+        (lambda s: {k: v for k, v in s.items() if k != "run"}, "damaged"),
+        (lambda s: {**s, "run": {**s["run"], "state": s["run"]["state"][:1]}}, "damaged"),
+        (lambda s: {**s, "inFlight": {}}, "damaged"),
+        (lambda s: {**s, "status": "running"}, "damaged"),
     ],
-    ids=["version_2", "no_version", "version_as_text", "no_dialer", "customers_cut"],
+    ids=[
+        "version_1",
+        "no_version",
+        "version_as_text",
+        "no_run",
+        "customers_cut",
+        "calls_in_progress_lost",
+        "unknown_status",
+    ],
 )
 def test_a_damaged_or_foreign_snapshot_is_refused(
     damage: Callable[[dict[str, Any]], dict[str, Any]], fragment: str

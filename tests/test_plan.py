@@ -661,10 +661,11 @@ def test_attempt_rows_are_json_ready() -> None:
     timeline = plan(campaign(callRetries=0), now=utc("2026-01-05T15:00:00Z"))
     assert timeline.attempts[0].as_dict() == {
         "phone": A,
-        "attempt": 1,
+        "attemptNumber": 1,
         "start": "2026-01-05T15:00:00Z",
         "end": "2026-01-05T15:00:30Z",
         "localStart": "2026-01-05T10:00:00-05:00",
+        "due": "2026-01-05T15:00:00Z",
         "outcome": "No Answer",
         "reason": timeline.attempts[0].reason,
     }

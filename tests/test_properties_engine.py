@@ -235,7 +235,7 @@ def check_against_plan(case: Case, campaign: Campaign, history: History) -> None
         "done": 0,
         "exhausted": 0,
         "expired": 0,
-        **Counter(timeline.final_states.values()),
+        **{state.value: n for state, n in Counter(timeline.final_states.values()).items()},
     }
 
 

@@ -1,0 +1,261 @@
+"""One campaign's customers moving through their attempts: the customer lifecycle, once.
+
+A ``Run`` holds the customers, their states, the dialer and the retry rule.
+It answers three things: start the next attempt up to an instant
+(``dialer.take``), a call ended: what follows (``finish``), and close: what
+can never start (``close``). ``plan`` drives a run with an outcome source;
+``Engine`` drives one with real results. Neither has a copy of these rules,
+so the preview and the live campaign agree by construction.
+
+Everything inside is integer epoch seconds and small integers; a run's state
+goes to and from JSON (``state`` / ``Run.from_state``) in a few columns, so a
+saved campaign grows with its customers, not with the calls made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from scheduler.dialer import Dialer
+from scheduler.reasons import Expired, ExpiryCause, ReasonContext
+from scheduler.retry import Finish, RetryPolicy
+from scheduler.spec import OUTCOMES, Campaign
+from scheduler.tz import load_zone
+from scheduler.windows import Calendar
+
+__all__ = ["OUTCOME_INDEX", "CustomerState", "LastCall", "Run"]
+
+#: Outcome -> small integer, the form outcomes take inside rows and saved state.
+OUTCOME_INDEX = {outcome: i for i, outcome in enumerate(OUTCOMES)}
+
+
+class CustomerState(StrEnum):
+    """Where a customer is: waiting, being called, or finished and how."""
+
+    PENDING = "pending"  #: first attempt queued
+    IN_PROGRESS = "in progress"  #: a call handed out, its result not yet recorded
+    RETRY = "retry scheduled"  #: a retry queued
+    DONE = "done"  #: success, or an outcome that is not retried
+    EXHAUSTED = "exhausted"  #: every attempt made
+    EXPIRED = "expired"  #: an attempt that can never start
+    REMOVED = "removed"  #: opted out
+    CANCELLED = "cancelled"  #: the campaign was cancelled before the customer finished
+
+
+_STATES = tuple(CustomerState)
+_FINISHED = {Finish.DONE: CustomerState.DONE, Finish.EXHAUSTED: CustomerState.EXHAUSTED}
+
+#: The customer's last recorded call: ``(number, outcome, start, end, retry_at)``;
+#: ``retry_at`` is the earliest instant of the retry it scheduled, or None.
+LastCall = tuple[int, str, int, int, int | None]
+
+
+class Run:
+    """The customers of one campaign and where each one is.
+
+    ``calendars`` are the distinct calendars customers are called on (one,
+    the campaign's, unless customers have their own clocks); ``calendar_of``
+    maps a phone to its calendar's index (all 0 when not given).
+    """
+
+    __slots__ = (
+        "_contexts",
+        "_expired",
+        "calendars",
+        "campaign",
+        "cancelled",
+        "dialer",
+        "group",
+        "index",
+        "last",
+        "number",
+        "phones",
+        "policy",
+        "state",
+    )
+
+    def __init__(self, campaign: Campaign, *, clock: int) -> None:
+        self.campaign = campaign
+        self.policy = RetryPolicy.of(campaign)
+        interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
+        self.calendars: list[Calendar] = [campaign.calendar()]
+        zone = load_zone(campaign.timezone)
+        lines = campaign.max_concurrency
+        self._contexts = [
+            ReasonContext(zone, self.policy, lines, interval, calendar)
+            for calendar in self.calendars
+        ]
+        self.dialer = Dialer(self.calendars, lines, interval, clock)
+        self.phones: list[str] = []
+        self.index: dict[str, int] = {}
+        self.group: list[int] = []
+        self.state: list[CustomerState] = []
+        self.number: list[int] = []  # the last attempt number handed out
+        self.last: list[LastCall | None] = []
+        self._expired: list[tuple[int, int, int, ExpiryCause]] = []
+        self.cancelled = False
+
+    # -- customers ------------------------------------------------------------------
+
+    def calendar_index(self, phone: str) -> int:
+        """The index of the calendar ``phone`` is called on."""
+        return 0
+
+    def add(self, phones: Iterable[str], due: int) -> list[str]:
+        """Queue the first attempt of each new number, due from ``due``; the numbers added."""
+        added = []
+        dialer = self.dialer
+        for phone in phones:
+            if phone in self.index:
+                continue
+            customer = len(self.phones)
+            group = self.calendar_index(phone)
+            self.index[phone] = customer
+            self.phones.append(phone)
+            self.group.append(group)
+            self.state.append(CustomerState.PENDING)
+            self.number.append(0)
+            self.last.append(None)
+            dialer.add_first(due, customer, group)
+            added.append(phone)
+        return added
+
+    def remove(self, customer: int) -> None:
+        """An opt-out: no further attempt, ever."""
+        self.dialer.remove(customer, self.group[customer])
+        self.state[customer] = CustomerState.REMOVED
+
+    def cancel(self) -> None:
+        """Nothing more starts; customers still waiting are cancelled."""
+        for _, customer, _, _ in self.dialer.take_pending():
+            if self.state[customer] in (CustomerState.PENDING, CustomerState.RETRY):
+                self.state[customer] = CustomerState.CANCELLED
+        self.cancelled = True
+
+    # -- the lifecycle ------------------------------------------------------------------
+
+    def started(self, customer: int, number: int) -> None:
+        """Attempt ``number`` of ``customer`` was handed out and its result is awaited."""
+        self.state[customer] = CustomerState.IN_PROGRESS
+        self.number[customer] = number
+
+    def finish(self, customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
+        """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
+
+        Returns the earliest instant the retry may start (its due time moved
+        into a window), or None when the customer is finished (see ``state``).
+        """
+        state = self.state
+        if state[customer] is CustomerState.REMOVED:  # opted out while the call ran
+            self.last[customer] = (number, outcome, start, end, None)
+            return None
+        group = self.group[customer]
+        calendar = self.calendars[group]
+        follow = self.policy.after(calendar, outcome, number, start, end)
+        if follow.__class__ is int:
+            assert isinstance(follow, int)
+            if self.cancelled:
+                state[customer] = CustomerState.CANCELLED
+                self.last[customer] = (number, outcome, start, end, None)
+                return None
+            opening = calendar.next_open_ts(follow)
+            if opening is None:  # due after the last window: it can never start
+                self.last[customer] = (number, outcome, start, end, None)
+                self._expire(customer, number + 1, follow, ExpiryCause.NO_WINDOW_LEFT)
+                return None
+            self.last[customer] = (number, outcome, start, end, opening)
+            self.dialer.add_retry(follow, customer, number + 1, group)
+            state[customer] = CustomerState.RETRY
+            return opening
+        self.last[customer] = (number, outcome, start, end, None)
+        if follow is Finish.NO_LATER_DAY:
+            self._expire(customer, number + 1, end + self.policy.delay, ExpiryCause.NO_LATER_DAY)
+        else:
+            assert isinstance(follow, Finish)
+            state[customer] = _FINISHED[follow]
+        return None
+
+    def close(self) -> None:
+        """Expire every queued attempt whose calendar has no window left, in queue order."""
+        for due, customer, number, _ in self.dialer.take_closed():
+            self._expire(customer, number, due, ExpiryCause.NO_WINDOW_LEFT)
+
+    def _expire(self, customer: int, number: int, due: int, cause: ExpiryCause) -> None:
+        self._expired.append((customer, number, due, cause))
+        self.state[customer] = CustomerState.EXPIRED
+
+    # -- reading --------------------------------------------------------------------
+
+    def context(self, customer: int) -> ReasonContext:
+        """What the reason sentences of ``customer``'s attempts are built from."""
+        return self._contexts[self.group[customer]]
+
+    def contexts(self) -> list[ReasonContext]:
+        """The reason context of each calendar, by calendar index."""
+        return list(self._contexts)
+
+    def expired(self) -> list[Expired]:
+        """Every attempt that can never start, with its reason, in the order found."""
+        rows = []
+        for customer, number, due, cause in self._expired:
+            last = self.last[customer]
+            prev_outcome = None if last is None else last[1]
+            prev_end = None if last is None else last[3]
+            rows.append(
+                self.context(customer).expired(
+                    self.phones[customer], number, due, cause, prev_outcome, prev_end
+                )
+            )
+        return rows
+
+    @property
+    def expired_count(self) -> int:
+        """How many attempts can never start."""
+        return len(self._expired)
+
+    # -- saved state ------------------------------------------------------------------
+
+    def state_json(self) -> dict[str, Any]:
+        """The run's state, JSON-ready, in columns of small integers."""
+        return {
+            "phones": list(self.phones),
+            "state": [_STATES.index(s) for s in self.state],
+            "number": list(self.number),
+            "last": [
+                None if last is None else [last[0], OUTCOME_INDEX[last[1]], *last[2:]]
+                for last in self.last
+            ],
+            "expired": [[c, n, due, cause.name] for c, n, due, cause in self._expired],
+            "cancelled": self.cancelled,
+            "dialer": self.dialer.state_json(),
+        }
+
+    @classmethod
+    def from_state(cls, campaign: Campaign, state: Mapping[str, Any]) -> Run:
+        """The run ``state_json`` saved, under ``campaign``; ``ValueError`` if it is damaged."""
+        dialer_state = state["dialer"]
+        run = cls(campaign, clock=int(dialer_state["clock"]))
+        phones = [str(p) for p in state["phones"]]
+        run.phones = phones
+        run.index = {p: i for i, p in enumerate(phones)}
+        if len(run.index) != len(phones):
+            raise ValueError("a phone number is listed twice")
+        run.group = [run.calendar_index(p) for p in phones]
+        run.state = [_STATES[int(i)] for i in state["state"]]
+        run.number = [int(n) for n in state["number"]]
+        run.last = [
+            None
+            if row is None
+            else (int(row[0]), OUTCOMES[int(row[1])], int(row[2]), int(row[3]), row[4])
+            for row in state["last"]
+        ]
+        run._expired = [
+            (int(c), int(n), int(due), ExpiryCause[cause]) for c, n, due, cause in state["expired"]
+        ]
+        run.cancelled = bool(state["cancelled"])
+        if not len(phones) == len(run.state) == len(run.number) == len(run.last):
+            raise ValueError("the customer columns have different lengths")
+        run.dialer.load_state(dialer_state, run.group)
+        return run
