@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum, IntEnum
+from functools import partial
 from typing import Any, Final
 
 from scheduler.windows import Calendar
@@ -241,7 +242,7 @@ class Dialer:
             self.add_first(int(due), int(c), group_of[c])
         for due, c, n in state["retries"]:
             self.add_retry(int(due), int(c), int(n), group_of[c])
-        self.running = sorted(int(end) for end in state["running"])
+        self.running[:] = sorted(int(end) for end in state["running"])
         self.unknown = int(state["unknown"])
         self.removed = {int(c) for c in state["removed"]}
         for c in self.removed:
@@ -272,6 +273,26 @@ class Dialer:
             return found
         return found[0], Why(found[1])
 
+    def taker(self) -> Callable[[int | None], Start | Wait]:
+        """``take`` itself, or its single-calendar form when there is one calendar: for loops
+        that call it once per attempt."""
+        return self._take_one if self._single else self.take
+
+    def retry_queuer(self, group: int) -> Callable[[tuple[int, int, int]], None]:
+        """``add_retry`` for ``group`` as a plain function of ``(due, customer, number)``,
+        for loops that call it once per attempt."""
+        if self._single:
+            return partial(heapq.heappush, self._groups[0].retries)
+
+        def queue(row: tuple[int, int, int]) -> None:
+            self.add_retry(row[0], row[1], row[2], group)
+
+        return queue
+
+    def holder(self) -> Callable[[int], None]:
+        """``hold`` as a plain function, for loops that call it once per attempt."""
+        return partial(heapq.heappush, self.running)
+
     def take(self, until: int | None = None) -> Start | Wait:
         """Start the next call: ``(instant, why, due, customer, number)``, or why none starts.
 
@@ -283,18 +304,77 @@ class Dialer:
         pass. ``Wait.LATER`` when it would start after ``until``. The call
         holds a line until ``hold``/``ended`` say when it ends.
         """
+        if self._single:
+            return self._take_one(until)
         found = self._next()
-        if isinstance(found, Wait):
-            return found
-        at, why, g = found
+        if found.__class__ is Wait:
+            return found  # type: ignore[return-value]
+        at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
         running = self.running
         while running and running[0] <= at:
             heapq.heappop(running)
         due, customer, number = self._groups[g].pop_at(at)
-        if not self._single:
-            self._changed.add(g)
+        self._changed.add(g)
+        self.clock = at
+        self.last_start = at
+        return at, why, due, customer, number
+
+    def _take_one(self, until: int | None) -> Start | Wait:
+        """``take`` with a single calendar: the rule of ``_next`` written out in one piece,
+        because a plan runs it once per attempt."""
+        group = self._groups[0]
+        firsts, retries = group.firsts, group.retries
+        if self.removed:
+            group.earliest_due(self.removed)
+        if not firsts and not retries:
+            return Wait.IDLE
+        at = self.clock
+        last_start = self.last_start
+        # Ties go to the constraint checked later: it is the one that explains the instant.
+        why = _QUEUE if at == last_start else _NOW
+        running = self.running
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        uncertain = False
+        if len(running) + self.unknown >= self.lines:
+            if not running:
+                return Wait.BLOCKED
+            at = running[0]
+            why = _LINE
+            uncertain = self.unknown > 0
+        if self.interval and last_start is not None:
+            paced = last_start + self.interval
+            if paced >= at:
+                at = paced
+                why = _PACE
+        due = firsts[0][0] if firsts else retries[0][0]
+        if retries and retries[0][0] < due:
+            due = retries[0][0]
+        if due >= at:
+            at = due
+            why = _DUE
+        calendar = group.calendar
+        hint = calendar.hint
+        opening = at if hint[0] <= at < hint[1] else calendar.next_open_ts(at)
+        if opening is None:
+            if uncertain and why != _DUE:
+                return Wait.BLOCKED
+            self.closing.append(0)
+            return Wait.CLOSED
+        if opening > at:
+            at = opening
+            why = _WINDOW
+        if until is not None and at > until:
+            return Wait.LATER
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        if retries and retries[0][0] <= at:
+            due, customer, number = heapq.heappop(retries)
+        else:
+            due, customer = firsts.popleft()
+            number = 1
         self.clock = at
         self.last_start = at
         return at, why, due, customer, number

@@ -37,21 +37,19 @@ def _check_seconds(seconds: object, where: str) -> int:
     return seconds
 
 
-@dataclass(frozen=True, slots=True)
-class _Always:
-    result: tuple[str, int]
-
-    def __call__(self, phone: str, number: int) -> tuple[str, int]:
-        return self.result
-
-
 def always(outcome: str = "No Answer", seconds: int = 30) -> OutcomeSource:
     """Every attempt ends with ``outcome`` after ``seconds``.
 
     The default, every call a 30 s ``No Answer``, shows the most calls the
     campaign can make.
     """
-    return _Always((check_outcome(outcome), _check_seconds(seconds, "seconds")))
+    result = (check_outcome(outcome), _check_seconds(seconds, "seconds"))
+
+    # A plain function, not a callable object: a plan calls it once per attempt.
+    def source(phone: str, number: int) -> tuple[str, int]:
+        return result
+
+    return source
 
 
 @dataclass(frozen=True, slots=True)

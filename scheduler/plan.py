@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -30,25 +30,97 @@ from scheduler.windows import Calendar
 __all__ = ["Attempt", "Attempts", "Expired", "Summary", "Timeline", "plan"]
 
 
-@dataclass(frozen=True, slots=True)
+# One attempt is this many integers in a row of Attempts._rows.
+_CUSTOMER, _NUMBER, _START, _END, _DUE, _WHY, _OUTCOME, _PREV, _WIDTH = range(9)
+
+
 class Attempt:
     """One call: who (``phone``), which attempt (``number``, from 1), when, how it ended, why then.
 
-    ``start``, ``end`` and ``due`` are aware UTC datetimes; ``local_start`` is
-    the start on the customer's calling clock; ``reason`` says why the call
-    starts then.
+    ``start``, ``end`` and ``due`` are aware UTC datetimes (``start_ts`` and
+    so on are the same instants in epoch seconds); ``local_start`` is the start
+    on the campaign's clock; ``reason`` says why the call starts then. A
+    read-only view of one row of its plan, built when read.
     """
 
-    phone: str
-    number: int
-    start_ts: int
-    end_ts: int
-    outcome: str
-    due_ts: int
-    why: Why
-    prev_outcome: str | None
-    prev_end_ts: int | None
-    context: ReasonContext = field(repr=False, compare=False)
+    __slots__ = ("_base", "_rows", "_run")
+
+    def __init__(self, rows: array[int], run: Run, k: int) -> None:
+        object.__setattr__(self, "_rows", rows)
+        object.__setattr__(self, "_run", run)
+        object.__setattr__(self, "_base", k * _WIDTH)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Attempt is read-only: cannot set {name}")
+
+    def _key(self) -> tuple[str, int, int, int, str, int]:
+        return (self.phone, self.number, self.start_ts, self.end_ts, self.outcome, self.due_ts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attempt):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Attempt(phone={self.phone!r}, number={self.number}, start={iso_utc(self.start)}, "
+            f"outcome={self.outcome!r})"
+        )
+
+    @property
+    def phone(self) -> str:
+        """The customer's number."""
+        return self._run.phones[self._rows[self._base + _CUSTOMER]]
+
+    @property
+    def number(self) -> int:
+        """Which attempt of the customer this is, from 1."""
+        return self._rows[self._base + _NUMBER]
+
+    @property
+    def start_ts(self) -> int:
+        """When the call starts, in epoch seconds."""
+        return self._rows[self._base + _START]
+
+    @property
+    def end_ts(self) -> int:
+        """When the call ends, in epoch seconds."""
+        return self._rows[self._base + _END]
+
+    @property
+    def due_ts(self) -> int:
+        """From when the attempt could start, in epoch seconds."""
+        return self._rows[self._base + _DUE]
+
+    @property
+    def why(self) -> Why:
+        """The constraint that set the start."""
+        return Why(self._rows[self._base + _WHY])
+
+    @property
+    def outcome(self) -> str:
+        """How the call ended."""
+        return OUTCOMES[self._rows[self._base + _OUTCOME]]
+
+    @property
+    def prev_outcome(self) -> str | None:
+        """How the customer's call before this one ended (None for a first call)."""
+        prev = self._rows[self._base + _PREV]
+        return None if prev < 0 else OUTCOMES[self._rows[prev * _WIDTH + _OUTCOME]]
+
+    @property
+    def prev_end_ts(self) -> int | None:
+        """When the customer's call before this one ended (None for a first call)."""
+        prev = self._rows[self._base + _PREV]
+        return None if prev < 0 else self._rows[prev * _WIDTH + _END]
+
+    @property
+    def context(self) -> ReasonContext:
+        """What this attempt's reason is built from: its clock, retry rule, lines."""
+        return self._run.context(self._rows[self._base + _CUSTOMER])
 
     @property
     def start(self) -> datetime:
@@ -73,8 +145,15 @@ class Attempt:
     @property
     def reason(self) -> str:
         """Why the call starts then, in one sentence."""
-        return self.context.sentence(
-            self.number, self.why, self.start_ts, self.due_ts, self.prev_outcome, self.prev_end_ts
+        rows, base, run = self._rows, self._base, self._run
+        prev = rows[base + _PREV]
+        return run.contexts[run.group[rows[base + _CUSTOMER]]].sentence(
+            rows[base + _NUMBER],
+            rows[base + _WHY],
+            rows[base + _START],
+            rows[base + _DUE],
+            None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
+            None if prev < 0 else rows[prev * _WIDTH + _END],
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,8 +170,10 @@ class Attempt:
         }
 
 
-# One attempt is this many integers in a row of Attempts._rows.
-_CUSTOMER, _NUMBER, _START, _END, _DUE, _WHY, _OUTCOME, _PREV, _WIDTH = range(9)
+_new_attempt = object.__new__
+_set_rows = Attempt._rows.__set__  # type: ignore[attr-defined]
+_set_run = Attempt._run.__set__  # type: ignore[attr-defined]
+_set_base = Attempt._base.__set__  # type: ignore[attr-defined]
 
 
 class Attempts(Sequence[Attempt]):
@@ -121,8 +202,7 @@ class Attempts(Sequence[Attempt]):
         return self._make(i % n if i < 0 else i)
 
     def __iter__(self) -> Iterator[Attempt]:
-        for k in range(len(self)):
-            yield self._make(k)
+        return map(self._make, range(len(self)))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Attempts):
@@ -137,22 +217,12 @@ class Attempts(Sequence[Attempt]):
         return f"<Attempts: {len(self)}>"
 
     def _make(self, k: int) -> Attempt:
-        rows, run = self._rows, self._run
-        base = k * _WIDTH
-        customer = rows[base + _CUSTOMER]
-        prev = rows[base + _PREV]
-        return Attempt(
-            run.phones[customer],
-            rows[base + _NUMBER],
-            rows[base + _START],
-            rows[base + _END],
-            OUTCOMES[rows[base + _OUTCOME]],
-            rows[base + _DUE],
-            Why(rows[base + _WHY]),
-            None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
-            None if prev < 0 else rows[prev * _WIDTH + _END],
-            run.context(customer),
-        )
+        # Past __init__ and its read-only __setattr__: this runs once per attempt read.
+        attempt = _new_attempt(Attempt)
+        _set_rows(attempt, self._rows)
+        _set_run(attempt, self._run)
+        _set_base(attempt, k * _WIDTH)
+        return attempt
 
     def start_instants(self) -> list[int]:
         """The start of every attempt, in epoch seconds, without building records."""
@@ -290,15 +360,16 @@ def plan(
     # Each customer's latest row, so a retry's reason can name the call before it.
     latest = [-1] * len(phones)
     rows: array[int] = array("q")
-    take, hold, finish, extend = dialer.take, dialer.hold, run.finish, rows.extend
+    take, hold, finish, extend = dialer.taker(), dialer.holder(), run.finish, rows.extend
     outcome_index = OUTCOME_INDEX
     checked: object = None
     report_at = 10_000 if progress is not None else -1
     count = 0
 
     while True:
-        got = take()
+        got = take(None)
         if got.__class__ is Wait:
+            # A calendar with no window left: its queue expires, the others go on.
             if dialer.closing:
                 run.close()
                 continue
@@ -320,8 +391,6 @@ def plan(
             progress(count)
             report_at += 10_000
         finish(customer, number, at, end, outcome)
-        if dialer.closing:
-            run.close()
 
     assert got is not Wait.BLOCKED, "plan knows every call's end"
     if progress is not None:

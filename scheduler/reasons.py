@@ -16,11 +16,15 @@ from zoneinfo import ZoneInfo
 from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
 from scheduler.times import DAY, from_epoch, iso_utc
+from scheduler.tz import zone_table
 from scheduler.windows import Calendar
 
-__all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration", "local_label"]
+__all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration"]
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WINDOW, _DUE = int(Why.WINDOW), int(Why.DUE)
+# "HH:MM" of every minute of a day, for labels built by the hundred thousand.
+_HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -38,19 +42,6 @@ def duration(seconds: int) -> str:
     if secs:
         parts.append(f"{secs} s")
     return " ".join(parts)
-
-
-def local_label(ts: int, calendar: Calendar, zone: ZoneInfo) -> str:
-    """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
-    wall = calendar.wall(ts)
-    days, clock = divmod(wall, DAY)
-    hours, rest = divmod(clock, 3600)
-    minutes, seconds = divmod(rest, 60)
-    abbr = from_epoch(ts).astimezone(zone).tzname()
-    text = f"{_WEEKDAY_ABBR[(days + 3) % 7]} {hours:02d}:{minutes:02d}"
-    if seconds:
-        text += f":{seconds:02d}"
-    return f"{text} {abbr}"
 
 
 def _local_date(ts: int, calendar: Calendar) -> str:
@@ -89,19 +80,85 @@ class Expired:
         }
 
 
-@dataclass(frozen=True, slots=True)
 class ReasonContext:
-    """What every attempt on one calendar shares, for building its sentence."""
+    """What every attempt on one calendar shares, for building its sentence.
 
-    zone: ZoneInfo
-    policy: RetryPolicy
-    lines: int
-    interval: int
-    calendar: Calendar
+    Safe to share across threads: its two memos are each replaced whole
+    (a dict entry or one tuple), and every value in them is right for its key.
+    """
+
+    __slots__ = (
+        "_abbreviations",
+        "_delay",
+        "_first_head",
+        "_first_now",
+        "_next_day",
+        "_retries",
+        "_then",
+        "_offset_at",
+        "_opening_memo",
+        "calendar",
+        "interval",
+        "lines",
+        "policy",
+        "zone",
+    )
+
+    def __init__(
+        self, zone: ZoneInfo, policy: RetryPolicy, lines: int, interval: int, calendar: Calendar
+    ) -> None:
+        self.zone = zone
+        self.policy = policy
+        self.lines = lines
+        self.interval = interval
+        self.calendar = calendar
+        self._offset_at = zone_table(calendar.zone_key).offset_at
+        # The parts of sentences that are the same for every attempt of the campaign.
+        self._delay = duration(policy.delay)
+        self._retries = policy.retries
+        self._next_day = policy.next_day
+        self._first_head = f"attempt 1 of {policy.attempts}: first call"
+        self._first_now = f"{self._first_head}, placed as soon as it was queued"
+        busy = "the only line was busy" if lines == 1 else f"all {lines} were busy"
+        self._then = {
+            Why.NOW: "",
+            Why.DUE: "",
+            Why.PACE: f"; then {duration(interval)} after the previous call started (even pacing)",
+            Why.LINE: f"; then the first free line ({busy})",
+            Why.QUEUE: "; then a free line, right after the call before it",
+        }
+        # ("Tue ", " EST") by local day and UTC offset: one zoneinfo lookup per day and offset.
+        self._abbreviations: dict[int, tuple[str, str]] = {}
+        # The last (due, first opening at or after due, or None when due is in a window):
+        # first attempts share one due instant.
+        self._opening_memo: tuple[int, int | None] = (0, None)
 
     def label(self, ts: int) -> str:
-        """``Tue 09:00 EST`` of epoch second ``ts`` on this context's clock."""
-        return local_label(ts, self.calendar, self.zone)
+        """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
+        offset = self._offset_at(ts)
+        wall = ts + offset
+        days = wall // DAY
+        clock = wall - days * DAY
+        # Offsets lie within a day either side of UTC: one integer key per (day, offset).
+        key = days * 4 * DAY + offset
+        parts = self._abbreviations.get(key)
+        if parts is None:
+            abbr = from_epoch(ts).astimezone(self.zone).tzname()
+            parts = self._abbreviations[key] = (f"{_WEEKDAY_ABBR[(days + 3) % 7]} ", f" {abbr}")
+        seconds = clock % 60
+        if seconds:
+            return f"{parts[0]}{_HH_MM[clock // 60]}:{seconds:02d}{parts[1]}"
+        return f"{parts[0]}{_HH_MM[clock // 60]}{parts[1]}"
+
+    def _opening_after(self, due: int) -> int | None:
+        """The window opening an attempt due at ``due`` waited for, or None if due in a window."""
+        memo = self._opening_memo
+        if memo[0] == due:
+            return memo[1]
+        calendar = self.calendar
+        opening = None if calendar.contains_ts(due) else calendar.next_open_ts(due)
+        self._opening_memo = (due, opening)
+        return opening
 
     def sentence(
         self,
@@ -118,42 +175,33 @@ class ReasonContext:
         ``prev_end`` describe the attempt before it (``None`` for a first call).
         """
         label = self.label
-        calendar = self.calendar
-        # Did the attempt fall due outside every window, and wait for an opening?
-        opening = None if calendar.contains_ts(due) else calendar.next_open_ts(due)
+        # Did the attempt fall due outside every window, and wait for an opening? Not if it
+        # started when due: every start is inside a window.
+        opening = None if start == due else self._opening_after(due)
         closed = "" if opening is None else f"; first opening is {label(opening)}"
-        if why == Why.WINDOW:
+        if why != _WINDOW:
+            then = self._then[why]
+        elif start == opening:
+            then = ""
+        else:
             then = (
-                ""
-                if start == opening
-                else "; no free line or pacing slot before that window closed; "
+                "; no free line or pacing slot before that window closed; "
                 f"next opening is {label(start)}"
             )
-        elif why == Why.PACE:
-            then = f"; then {duration(self.interval)} after the previous call started (even pacing)"
-        elif why == Why.LINE:
-            busy = "the only line was busy" if self.lines == 1 else f"all {self.lines} were busy"
-            then = f"; then the first free line ({busy})"
-        elif why == Why.QUEUE:
-            then = "; then a free line, right after the call before it"
-        else:
-            then = ""
-        policy = self.policy
         if number == 1 or prev_outcome is None or prev_end is None:
-            head = f"attempt 1 of {policy.attempts}: first call"
-            if why in (Why.NOW, Why.DUE):
-                return f"{head}, placed as soon as it was queued"
-            return f"{head}, next in list order{closed}{then}"
-        head = f"retry {number - 1} of {policy.retries}: {prev_outcome} at {label(prev_end)}"
-        delay = duration(policy.delay)
-        if policy.next_day:
+            if why <= _DUE:
+                return self._first_now
+            return f"{self._first_head}, next in list order{closed}{then}"
+        head = f"retry {number - 1} of {self._retries}: {prev_outcome} at {label(prev_end)}"
+        delay = self._delay
+        if self._next_day:
             return (
                 f"{head}; next_day: due {label(due)}, the first window of a later day "
                 f"and at least {delay} after the call{closed}{then}"
             )
         if opening is not None:
             return f"{head}, {delay} delay ends after the window closes{closed}{then}"
-        if why in (Why.NOW, Why.DUE) or start == due:
+        if why <= _DUE or start == due:
             return f"{head}, {delay} delay ends at {label(due)}"
         return f"{head}, {delay} delay ended at {label(due)}{then}"
 

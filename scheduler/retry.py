@@ -8,6 +8,7 @@ waits for the first window of a later local day, and at least the delay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -69,17 +70,33 @@ class RetryPolicy:
     ) -> int | Finish:
         """What follows attempt ``number``, which ran over ``[start, end)`` to ``outcome``:
         the epoch second from which the next attempt is due, or how the customer ends."""
-        if outcome not in self.conditions:
-            return Finish.DONE
-        if number > self.retries:
-            return Finish.EXHAUSTED
-        due = end + self.delay
-        if not self.next_day:
-            return due
-        day = calendar.window_day_ts(start)
-        if day is None:  # only a call started outside every window, which the dialer never does
-            day = calendar.local_day(start)
-        opening = calendar.first_open_after_day(day)
-        if opening is None:
-            return Finish.NO_LATER_DAY
-        return max(due, opening)
+        return self.rule()(calendar, outcome, number, start, end)
+
+    def rule(self) -> Callable[[Calendar, str, int, int, int], int | Finish]:
+        """``after`` as a plain function bound to this policy, for loops that ask it per call."""
+        conditions, retries, delay, next_day = (
+            self.conditions,
+            self.retries,
+            self.delay,
+            self.next_day,
+        )
+
+        def after(
+            calendar: Calendar, outcome: str, number: int, start: int, end: int
+        ) -> int | Finish:
+            if outcome not in conditions:
+                return Finish.DONE
+            if number > retries:
+                return Finish.EXHAUSTED
+            due = end + delay
+            if not next_day:
+                return due
+            day = calendar.window_day_ts(start)
+            if day is None:  # only a call started outside every window, which no dialer does
+                day = calendar.local_day(start)
+            opening = calendar.first_open_after_day(day)
+            if opening is None:
+                return Finish.NO_LATER_DAY
+            return max(due, opening)
+
+        return after

@@ -14,7 +14,7 @@ saved campaign grows with its customers, not with the calls made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -45,6 +45,8 @@ class CustomerState(StrEnum):
 
 
 _STATES = tuple(CustomerState)
+_REMOVED, _RETRY = CustomerState.REMOVED, CustomerState.RETRY
+_NO_LATER_DAY, _NO_WINDOW_LEFT = ExpiryCause.NO_LATER_DAY, ExpiryCause.NO_WINDOW_LEFT
 _FINISHED = {Finish.DONE: CustomerState.DONE, Finish.EXHAUSTED: CustomerState.EXHAUSTED}
 
 #: The customer's last recorded call: ``(number, outcome, start, end, retry_at)``;
@@ -61,12 +63,13 @@ class Run:
     """
 
     __slots__ = (
-        "_contexts",
         "_expired",
         "calendars",
         "campaign",
         "cancelled",
+        "contexts",
         "dialer",
+        "finish",
         "group",
         "index",
         "last",
@@ -83,7 +86,7 @@ class Run:
         self.calendars: list[Calendar] = [campaign.calendar()]
         zone = load_zone(campaign.timezone)
         lines = campaign.max_concurrency
-        self._contexts = [
+        self.contexts = [
             ReasonContext(zone, self.policy, lines, interval, calendar)
             for calendar in self.calendars
         ]
@@ -96,6 +99,9 @@ class Run:
         self.last: list[LastCall | None] = []
         self._expired: list[tuple[int, int, int, ExpiryCause]] = []
         self.cancelled = False
+        #: ``finish(customer, number, start, end, outcome)``: a call ended, queue what follows;
+        #: the earliest instant of the retry, or None when the customer is finished.
+        self.finish = self._finisher()
 
     # -- customers ------------------------------------------------------------------
 
@@ -105,21 +111,19 @@ class Run:
 
     def add(self, phones: Iterable[str], due: int) -> list[str]:
         """Queue the first attempt of each new number, due from ``due``; the numbers added."""
-        added = []
-        dialer = self.dialer
-        for phone in phones:
-            if phone in self.index:
-                continue
-            customer = len(self.phones)
-            group = self.calendar_index(phone)
-            self.index[phone] = customer
-            self.phones.append(phone)
-            self.group.append(group)
-            self.state.append(CustomerState.PENDING)
-            self.number.append(0)
-            self.last.append(None)
-            dialer.add_first(due, customer, group)
-            added.append(phone)
+        index = self.index
+        added = [p for p in dict.fromkeys(phones) if p not in index]
+        first = len(self.phones)
+        groups = [self.calendar_index(phone) for phone in added]
+        index.update(zip(added, range(first, first + len(added)), strict=True))
+        self.phones += added
+        self.group += groups
+        self.state += [CustomerState.PENDING] * len(added)
+        self.number += [0] * len(added)
+        self.last += [None] * len(added)
+        add_first = self.dialer.add_first
+        for customer, group in enumerate(groups, first):
+            add_first(due, customer, group)
         return added
 
     def remove(self, customer: int) -> None:
@@ -141,41 +145,49 @@ class Run:
         self.state[customer] = CustomerState.IN_PROGRESS
         self.number[customer] = number
 
-    def finish(self, customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
-        """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
+    def _finisher(self) -> Callable[[int, int, int, int, str], int | None]:
+        """The ``finish`` rule, bound once to the run's columns (a plan calls it per attempt)."""
+        state, group_of, last, calendars = self.state, self.group, self.last, self.calendars
+        policy = self.policy
+        after, delay = policy.rule(), policy.delay
+        expire = self._expire
+        queuers = [self.dialer.retry_queuer(g) for g in range(len(calendars))]
 
-        Returns the earliest instant the retry may start (its due time moved
-        into a window), or None when the customer is finished (see ``state``).
-        """
-        state = self.state
-        if state[customer] is CustomerState.REMOVED:  # opted out while the call ran
-            self.last[customer] = (number, outcome, start, end, None)
-            return None
-        group = self.group[customer]
-        calendar = self.calendars[group]
-        follow = self.policy.after(calendar, outcome, number, start, end)
-        if follow.__class__ is int:
-            assert isinstance(follow, int)
+        def finish(customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
+            """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
+
+            Returns the earliest instant the retry may start (its due time moved
+            into a window), or None when the customer is finished (see ``state``).
+            """
+            if state[customer] is _REMOVED:  # opted out while the call ran
+                last[customer] = (number, outcome, start, end, None)
+                return None
+            group = group_of[customer]
+            calendar = calendars[group]
+            follow = after(calendar, outcome, number, start, end)
+            if follow.__class__ is not int:
+                last[customer] = (number, outcome, start, end, None)
+                if follow is Finish.NO_LATER_DAY:
+                    expire(customer, number + 1, end + delay, _NO_LATER_DAY)
+                else:
+                    state[customer] = _FINISHED[follow]  # type: ignore[index]
+                return None
+            due: int = follow  # type: ignore[assignment]
             if self.cancelled:
+                last[customer] = (number, outcome, start, end, None)
                 state[customer] = CustomerState.CANCELLED
-                self.last[customer] = (number, outcome, start, end, None)
                 return None
-            opening = calendar.next_open_ts(follow)
+            hint = calendar.hint
+            opening = due if hint[0] <= due < hint[1] else calendar.next_open_ts(due)
+            last[customer] = (number, outcome, start, end, opening)
             if opening is None:  # due after the last window: it can never start
-                self.last[customer] = (number, outcome, start, end, None)
-                self._expire(customer, number + 1, follow, ExpiryCause.NO_WINDOW_LEFT)
+                expire(customer, number + 1, due, _NO_WINDOW_LEFT)
                 return None
-            self.last[customer] = (number, outcome, start, end, opening)
-            self.dialer.add_retry(follow, customer, number + 1, group)
-            state[customer] = CustomerState.RETRY
+            queuers[group]((due, customer, number + 1))
+            state[customer] = _RETRY
             return opening
-        self.last[customer] = (number, outcome, start, end, None)
-        if follow is Finish.NO_LATER_DAY:
-            self._expire(customer, number + 1, end + self.policy.delay, ExpiryCause.NO_LATER_DAY)
-        else:
-            assert isinstance(follow, Finish)
-            state[customer] = _FINISHED[follow]
-        return None
+
+        return finish
 
     def close(self) -> None:
         """Expire every queued attempt whose calendar has no window left, in queue order."""
@@ -190,11 +202,7 @@ class Run:
 
     def context(self, customer: int) -> ReasonContext:
         """What the reason sentences of ``customer``'s attempts are built from."""
-        return self._contexts[self.group[customer]]
-
-    def contexts(self) -> list[ReasonContext]:
-        """The reason context of each calendar, by calendar index."""
-        return list(self._contexts)
+        return self.contexts[self.group[customer]]
 
     def expired(self) -> list[Expired]:
         """Every attempt that can never start, with its reason, in the order found."""
@@ -238,20 +246,20 @@ class Run:
         dialer_state = state["dialer"]
         run = cls(campaign, clock=int(dialer_state["clock"]))
         phones = [str(p) for p in state["phones"]]
-        run.phones = phones
-        run.index = {p: i for i, p in enumerate(phones)}
+        run.phones[:] = phones
+        run.index.update((p, i) for i, p in enumerate(phones))
         if len(run.index) != len(phones):
             raise ValueError("a phone number is listed twice")
-        run.group = [run.calendar_index(p) for p in phones]
-        run.state = [_STATES[int(i)] for i in state["state"]]
-        run.number = [int(n) for n in state["number"]]
-        run.last = [
+        run.group[:] = [run.calendar_index(p) for p in phones]
+        run.state[:] = [_STATES[int(i)] for i in state["state"]]
+        run.number[:] = [int(n) for n in state["number"]]
+        run.last[:] = [
             None
             if row is None
             else (int(row[0]), OUTCOMES[int(row[1])], int(row[2]), int(row[3]), row[4])
             for row in state["last"]
         ]
-        run._expired = [
+        run._expired[:] = [
             (int(c), int(n), int(due), ExpiryCause[cause]) for c, n, due, cause in state["expired"]
         ]
         run.cancelled = bool(state["cancelled"])

@@ -79,11 +79,11 @@ class Calendar:
     __slots__ = (
         "_days",
         "_first",
-        "_hint",
         "_last",
         "_never",
         "_rules",
         "_table",
+        "hint",
         "zone_key",
     )
 
@@ -103,10 +103,11 @@ class Calendar:
         self._last = min(day_number(last_day) if last_day is not None else _LAST_DAY, _LAST_DAY)
         self._never = all(rule is None for rule in self._rules) or self._first > self._last
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
-        # The window piece the last next_open answer fell in: the dialer asks
-        # about the same window again and again while a day's calls go out.
-        # One tuple, so a reader in another thread never sees half an update.
-        self._hint = (0, 0)
+        #: ``(start, end)`` of the window piece the last next_open answer fell in: the
+        #: dialer asks about the same window again and again while a day's calls go out,
+        #: and may test ``hint[0] <= t < hint[1]`` itself. One tuple, so a reader in
+        #: another thread never sees half an update; any piece it holds is a real window.
+        self.hint = (0, 0)
 
     # -- integer core -------------------------------------------------------
 
@@ -169,7 +170,7 @@ class Calendar:
 
     def next_open_ts(self, ts: int) -> int | None:
         """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
-        hint = self._hint
+        hint = self.hint
         if hint[0] <= ts < hint[1]:
             return ts
         if self._never:
@@ -191,7 +192,7 @@ class Calendar:
                         piece = (start, end)
                     break
             d += 1
-        self._hint = piece
+        self.hint = piece
         return best
 
     def first_open_after_day(self, n: int) -> int | None:
