@@ -308,7 +308,7 @@ class Dialer:
             return self._take_one(until)
         found = self._next()
         if found.__class__ is Wait:
-            return found  # type: ignore[return-value]
+            return found
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER

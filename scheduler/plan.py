@@ -44,6 +44,9 @@ class Attempt:
     """
 
     __slots__ = ("_base", "_rows", "_run")
+    _base: int
+    _rows: array[int]
+    _run: Run
 
     def __init__(self, rows: array[int], run: Run, k: int) -> None:
         object.__setattr__(self, "_rows", rows)
@@ -171,9 +174,9 @@ class Attempt:
 
 
 _new_attempt = object.__new__
-_set_rows = Attempt._rows.__set__  # type: ignore[attr-defined]
-_set_run = Attempt._run.__set__  # type: ignore[attr-defined]
-_set_base = Attempt._base.__set__  # type: ignore[attr-defined]
+_set_rows = Attempt._rows.__set__  # type: ignore[misc]
+_set_run = Attempt._run.__set__  # type: ignore[misc]
+_set_base = Attempt._base.__set__  # type: ignore[misc]
 
 
 class Attempts(Sequence[Attempt]):

@@ -120,7 +120,7 @@ class ReasonContext:
         self._first_head = f"attempt 1 of {policy.attempts}: first call"
         self._first_now = f"{self._first_head}, placed as soon as it was queued"
         busy = "the only line was busy" if lines == 1 else f"all {lines} were busy"
-        self._then = {
+        self._then: dict[int, str] = {
             Why.NOW: "",
             Why.DUE: "",
             Why.PACE: f"; then {duration(interval)} after the previous call started (even pacing)",

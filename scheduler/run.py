@@ -172,7 +172,7 @@ class Run:
                 else:
                     state[customer] = _FINISHED[follow]  # type: ignore[index]
                 return None
-            due: int = follow  # type: ignore[assignment]
+            due: int = follow
             if self.cancelled:
                 last[customer] = (number, outcome, start, end, None)
                 state[customer] = CustomerState.CANCELLED
