@@ -174,9 +174,9 @@ class Attempt:
 
 
 _new_attempt = object.__new__
-_set_rows = Attempt._rows.__set__  # type: ignore[misc]
-_set_run = Attempt._run.__set__  # type: ignore[misc]
-_set_base = Attempt._base.__set__  # type: ignore[misc]
+_set_rows = Attempt._rows.__set__  # type: ignore[misc, attr-defined]
+_set_run = Attempt._run.__set__  # type: ignore[misc, attr-defined]
+_set_base = Attempt._base.__set__  # type: ignore[misc, attr-defined]
 
 
 class Attempts(Sequence[Attempt]):
