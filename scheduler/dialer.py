@@ -117,7 +117,9 @@ class Dialer:
     __slots__ = (
         "_changed",
         "_groups",
-        "_heap",
+        "_rank",
+        "_ready",
+        "_waiting",
         "_single",
         "_stamps",
         "clock",
@@ -140,7 +142,10 @@ class Dialer:
         # Across groups: a heap of (earliest callable instant, group, stamp); an entry
         # whose stamp is not the group's current one is stale. Groups whose queue
         # changed since the last answer are recomputed first.
-        self._heap: list[tuple[int, int, int]] = []
+        self._waiting: list[tuple[int, int, int]] = []
+        self._ready: list[tuple[tuple[int, int, int], int, int]] = []
+        # The rank of each group's live entry in `ready`, or None when it has none.
+        self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
         self._changed: set[int] = set()
         #: Groups found to have no window left, whose queue ``take_closed`` has not emptied.
@@ -153,6 +158,17 @@ class Dialer:
         self.unknown = 0
         self.removed: set[int] = set()
 
+    def add_calendar(self, calendar: Calendar) -> int:
+        """A new group for customers on ``calendar``; its index."""
+        self._groups.append(_Group(calendar))
+        self._stamps.append(0)
+        self._rank.append(None)
+        if self._single:
+            self._single = False
+            self._changed.update(range(len(self._groups)))
+        self._changed.add(len(self._groups) - 1)
+        return len(self._groups) - 1
+
     # -- the queue --------------------------------------------------------------
 
     def add_first(self, due: int, customer: int, group: int = 0) -> None:
@@ -163,9 +179,17 @@ class Dialer:
 
     def add_retry(self, due: int, customer: int, number: int, group: int = 0) -> None:
         """Queue attempt ``number`` of ``customer``, due from ``due``."""
-        heapq.heappush(self._groups[group].retries, (due, customer, number))
-        if not self._single:
+        retries = self._groups[group].retries
+        heapq.heappush(retries, (due, customer, number))
+        if self._single:
+            return
+        if due <= self.clock:
             self._changed.add(group)
+        elif retries[0][0] == due:
+            # Due later, and the group's earliest retry: a group that waits may start as
+            # early as `due`; a ready one keeps its place until then, when its rank may change.
+            stamp = -1 if self._rank[group] is not None else self._stamps[group]
+            heapq.heappush(self._waiting, (due, group, stamp))
 
     def remove(self, customer: int, group: int = 0) -> None:
         """Take a customer out of the queue for good (an opt-out)."""
@@ -198,7 +222,8 @@ class Dialer:
         for group in self._groups:
             group.firsts.clear()
             group.retries.clear()
-        self._heap.clear()
+        self._waiting.clear()
+        self._ready.clear()
         return rows
 
     def take_closed(self) -> list[tuple[int, int, int, int]]:
@@ -278,16 +303,13 @@ class Dialer:
         that call it once per attempt."""
         return self._take_one if self._single else self.take
 
-    def retry_queuer(self, group: int) -> Callable[[tuple[int, int, int]], None]:
-        """``add_retry`` for ``group`` as a plain function of ``(due, customer, number)``,
-        for loops that call it once per attempt."""
+    def retry_pusher(self) -> Callable[[tuple[int, int, int]], None] | None:
+        """With one calendar, ``add_retry`` as a plain function of ``(due, customer, number)``
+        for loops that call it once per attempt (valid until a second calendar is added);
+        None with several."""
         if self._single:
             return partial(heapq.heappush, self._groups[0].retries)
-
-        def queue(row: tuple[int, int, int]) -> None:
-            self.add_retry(row[0], row[1], row[2], group)
-
-        return queue
+        return None
 
     def holder(self) -> Callable[[int], None]:
         """``hold`` as a plain function, for loops that call it once per attempt."""
@@ -306,17 +328,34 @@ class Dialer:
         """
         if self._single:
             return self._take_one(until)
-        found = self._next()
+        found = self._next_across()
         if found.__class__ is Wait:
-            return found
+            return found  # type: ignore[return-value]
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
         running = self.running
         while running and running[0] <= at:
             heapq.heappop(running)
-        due, customer, number = self._groups[g].pop_at(at)
-        self._changed.add(g)
+        group = self._groups[g]
+        took_retry = bool(group.retries) and group.retries[0][0] <= at
+        due, customer, number = group.pop_at(at)
+        # The group was the best ready one (the top of `ready`): put it back where its
+        # next attempt waits, without waiting for the next take to find it changed.
+        stamp = self._stamps[g] = self._stamps[g] + 1
+        ready = self._ready
+        following = group.earliest_due(self.removed)
+        if following is not None and following <= at:
+            rank = group.best_at(at)
+            heapq.heapreplace(ready, (rank, g, stamp))
+            self._rank[g] = rank
+            if took_retry and rank[0] and group.retries:
+                heapq.heappush(self._waiting, (group.retries[0][0], g, -1))
+        else:
+            heapq.heappop(ready)
+            self._rank[g] = None
+            if following is not None:
+                heapq.heappush(self._waiting, (following, g, stamp))
         self.clock = at
         self.last_start = at
         return at, why, due, customer, number
@@ -381,6 +420,17 @@ class Dialer:
 
     def _next(self) -> tuple[int, int, int] | Wait:
         """``(instant, why, group)`` of the next start, or why none can be found."""
+        if not self._single:
+            return self._next_across()
+        bound = self._lower_bound()
+        if bound is None:
+            return Wait.IDLE if self._empty() else Wait.BLOCKED
+        return self._next_in_one(*bound)
+
+    def _lower_bound(self) -> tuple[int, int, bool] | None:
+        """The earliest instant lines and pacing allow, what set it, and whether it is only
+        an upper bound (every line busy and some ends unknown); None when every line is
+        busy with calls whose ends are all unknown."""
         at = self.clock
         last_start = self.last_start
         # Ties go to the constraint checked later: it is the one that explains the instant.
@@ -394,7 +444,7 @@ class Dialer:
         uncertain = False
         if len(running) + self.unknown >= self.lines:
             if not running:
-                return Wait.IDLE if self._empty() else Wait.BLOCKED
+                return None
             at = running[0]
             why = _LINE
             uncertain = self.unknown > 0
@@ -403,9 +453,7 @@ class Dialer:
             if paced >= at:
                 at = paced
                 why = _PACE
-        if self._single:
-            return self._next_in_one(at, why, uncertain)
-        return self._next_across(at, why, uncertain)
+        return at, why, uncertain
 
     def _empty(self) -> bool:
         removed = self.removed
@@ -434,49 +482,75 @@ class Dialer:
             return found
         return found[0], found[1], 0
 
-    def _next_across(self, at: int, why: int, uncertain: bool) -> tuple[int, int, int] | Wait:
-        # Each group's earliest callable instant is its next opening after both `at`
-        # and its earliest due attempt. The groups wait in a heap by that instant,
-        # which stays right while the group's queue is unchanged and the instant is
-        # not before `at`: `at` only grows, and the next opening after a later
-        # instant that is still before the known one is that same one. So a take
-        # recomputes only the groups it changed or overtook, not every group.
-        groups, heap, stamps = self._groups, self._heap, self._stamps
+    def _next_across(self) -> tuple[int, int, int] | Wait:
+        """``_next`` across several groups."""
+        # Groups wait in one of two heaps. `waiting` holds (instant, group, stamp): the
+        # group's next callable instant with something due, exact while its queue is
+        # unchanged (its stamp) and the instant is not before `at`, since `at` only
+        # grows; or, with stamp -1, the instant its first retry falls due, when a group
+        # ranked by a first attempt must be ranked again. `ready` holds (rank, group,
+        # stamp) for groups with something due by `at`, by the order of section 4 among
+        # their best attempts. The answer is the best ready group whose calendar
+        # contains `at`; when none does, `at` moves to the first waiting instant. A take
+        # touches only the groups it changes or passes, not every group.
+        bound = self._lower_bound()
+        if bound is None:
+            return Wait.IDLE if self._empty() else Wait.BLOCKED
+        base_at, base_why, uncertain = bound
+        at = base_at
+        groups, stamps, waiting, ready = self._groups, self._stamps, self._waiting, self._ready
+        ranks, removed = self._rank, self.removed
+        doubtful: list[int] = []
         for g in self._changed:
-            stamps[g] += 1
-            heapq.heappush(heap, (at - 1, g, stamps[g]))  # before `at`: recomputed below
+            stamp = stamps[g] = stamps[g] + 1
+            ranks[g] = None
+            due = groups[g].earliest_due(removed)
+            if due is not None:
+                heapq.heappush(waiting, (due, g, stamp))  # ranked when `at` gets there
         self._changed.clear()
-        doubtful: list[tuple[int, int, int]] = []
-        tied: list[tuple[int, int, int]] = []
-        best: int | None = None
-        while heap:
-            c, g, stamp = heap[0]
-            if stamp != stamps[g]:
-                heapq.heappop(heap)
-                continue
-            if best is not None and c > best:
-                break
-            heapq.heappop(heap)
-            if c < at:
-                found = self._candidate(g, at, why, uncertain)
-                if found is Wait.BLOCKED:
-                    doubtful.append((c, g, stamp))
-                elif not isinstance(found, Wait):
-                    heapq.heappush(heap, (found[0], g, stamp))
-                continue
-            best = c
-            tied.append((c, g, stamp))
-        for entry in doubtful:
-            heapq.heappush(heap, entry)
-        if best is None:
-            if doubtful:
-                return Wait.BLOCKED
-            if self.closing:
-                return Wait.CLOSED
-            return Wait.IDLE
-        for entry in tied:
-            heapq.heappush(heap, entry)
-        g = min(tied, key=lambda entry: groups[entry[1]].best_at(best))[1]
-        found = self._candidate(g, at, why, uncertain)  # the constraint that explains it
-        assert not isinstance(found, Wait) and found[0] == best
-        return best, found[1], g
+        while True:
+            while waiting and waiting[0][0] <= at:
+                _, g, stamp = heapq.heappop(waiting)
+                group = groups[g]
+                if stamp < 0:  # a retry fell due: rank again a group ranked by a first call
+                    rank = ranks[g]
+                    if rank is None or not rank[0] or group.best_at(at)[0]:
+                        continue
+                    stamp = stamps[g] = stamps[g] + 1
+                elif stamp != stamps[g]:
+                    continue
+                rank = ranks[g] = group.best_at(at)
+                heapq.heappush(ready, (rank, g, stamp))
+                if rank[0] and group.retries:
+                    heapq.heappush(waiting, (group.retries[0][0], g, -1))
+            while ready:
+                _, g, stamp = ready[0]
+                if stamp != stamps[g]:
+                    heapq.heappop(ready)
+                    continue
+                calendar = groups[g].calendar
+                hint = calendar.hint
+                if hint[0] <= at < hint[1] or calendar.contains_ts(at):
+                    # What set the instant, in the order of the constraints in `_candidate`.
+                    if groups[g].earliest_due(removed) == at:
+                        return at, _DUE, g
+                    return at, (base_why if at == base_at else _WINDOW), g
+                heapq.heappop(ready)
+                ranks[g] = None
+                opening = calendar.next_open_ts(at)
+                if opening is not None:
+                    heapq.heappush(waiting, (opening, g, stamp))
+                elif uncertain:
+                    doubtful.append(g)  # closed only as seen from an instant that may be late
+                else:
+                    self.closing.append(g)
+            while waiting and waiting[0][2] != stamps[waiting[0][1]]:
+                if waiting[0][2] < 0 and ranks[waiting[0][1]] is not None:
+                    break  # a live retry event
+                heapq.heappop(waiting)
+            if not waiting:
+                self._changed.update(doubtful)
+                if doubtful:
+                    return Wait.BLOCKED
+                return Wait.CLOSED if self.closing else Wait.IDLE
+            at = waiting[0][0]

@@ -15,6 +15,8 @@ continues from it, nothing lost or repeated.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,12 +82,22 @@ _RULE_FIELDS = (
     "scheduling_mode",
     "call_interval_seconds",
     "max_concurrency",
+    "recipient_local_time",
 )
 
 
 def scheduling_rules(campaign: Campaign) -> dict[str, Any]:
-    """The fields of ``campaign`` that decide when calls start, as camelCase JSON."""
-    return campaign.model_dump(mode="json", include=set(_RULE_FIELDS), by_alias=True)
+    """The fields of ``campaign`` that decide when calls start, as camelCase JSON.
+
+    The customers' own clocks count too; they are kept as a digest, so a
+    snapshot stays small.
+    """
+    rules = campaign.model_dump(mode="json", include=set(_RULE_FIELDS), by_alias=True)
+    zones = [(c.phone_number, c.timezone) for c in campaign.customers if c.timezone]
+    if zones:
+        text = json.dumps(zones, separators=(",", ":"))
+        rules["customerTimezones"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return rules
 
 
 @dataclass(frozen=True, slots=True)

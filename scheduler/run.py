@@ -63,7 +63,11 @@ class Run:
     """
 
     __slots__ = (
+        "_calendar_of_zone",
         "_expired",
+        "_interval",
+        "_lines",
+        "_zone_of",
         "calendars",
         "campaign",
         "cancelled",
@@ -91,6 +95,14 @@ class Run:
             for calendar in self.calendars
         ]
         self.dialer = Dialer(self.calendars, lines, interval, clock)
+        self._lines, self._interval = lines, interval
+        # With recipientLocalTime, the campaign's window is read on each customer's clock.
+        self._zone_of = (
+            {c.phone_number: c.timezone for c in campaign.customers if c.timezone}
+            if campaign.recipient_local_time
+            else {}
+        )
+        self._calendar_of_zone = {campaign.timezone: 0}
         self.phones: list[str] = []
         self.index: dict[str, int] = {}
         self.group: list[int] = []
@@ -106,8 +118,21 @@ class Run:
     # -- customers ------------------------------------------------------------------
 
     def calendar_index(self, phone: str) -> int:
-        """The index of the calendar ``phone`` is called on."""
-        return 0
+        """The index of the calendar ``phone`` is called on; customers on the same clock
+        share one (so a million customers in a few zones make a few calendars)."""
+        zone = self._zone_of.get(phone, self.campaign.timezone)
+        index = self._calendar_of_zone.get(zone)
+        if index is None:
+            calendar = self.campaign.calendar(zone)
+            self.calendars.append(calendar)
+            self.contexts.append(
+                ReasonContext(load_zone(zone), self.policy, self._lines, self._interval, calendar)
+            )
+            single = len(self.calendars) == 2
+            index = self._calendar_of_zone[zone] = self.dialer.add_calendar(calendar)
+            if single:
+                self.finish = self._finisher()  # no longer one queue: bind to the dialer's rule
+        return index
 
     def add(self, phones: Iterable[str], due: int) -> list[str]:
         """Queue the first attempt of each new number, due from ``due``; the numbers added."""
@@ -151,7 +176,9 @@ class Run:
         policy = self.policy
         after, delay = policy.rule(), policy.delay
         expire = self._expire
-        queuers = [self.dialer.retry_queuer(g) for g in range(len(calendars))]
+        # One queue: push straight onto its heap; several: through the dialer's bookkeeping.
+        push_retry = self.dialer.retry_pusher()
+        add_retry = self.dialer.add_retry
 
         def finish(customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
             """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
@@ -183,7 +210,10 @@ class Run:
             if opening is None:  # due after the last window: it can never start
                 expire(customer, number + 1, due, _NO_WINDOW_LEFT)
                 return None
-            queuers[group]((due, customer, number + 1))
+            if push_retry is not None:
+                push_retry((due, customer, number + 1))
+            else:
+                add_retry(due, customer, number + 1, group)
             state[customer] = _RETRY
             return opening
 

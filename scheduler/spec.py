@@ -186,13 +186,25 @@ class DaySchedule(_Model):
         return value
 
 
+def _zone_key(value: str) -> str:
+    try:
+        return check_zone_key(value)
+    except UnknownTimeZone as error:
+        raise ValueError(str(error)) from None
+
+
 class Customer(_Model):
-    """One person to call, identified by phone number; ``properties`` travel along."""
+    """One person to call, identified by phone number; ``properties`` travel along.
+
+    ``timezone`` is the customer's own IANA zone: with ``recipientLocalTime``
+    the campaign's window is read on that clock instead of the campaign's.
+    """
 
     phone_number: Annotated[
         str, AfterValidator(check_phone), Field(json_schema_extra={"pattern": f"^{_E164.pattern}$"})
     ]
     properties: dict[str, Any] = Field(default_factory=dict)
+    timezone: Annotated[str, AfterValidator(_zone_key)] | None = None
 
 
 def _range_schema(low: int, high: int | None) -> Any:
@@ -227,7 +239,7 @@ def _day_key(value: str) -> str:
     return value
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _calendar(
     zone: str, rules: tuple[DayRule, ...], first: date | None, last: date | None
 ) -> Calendar:
@@ -275,6 +287,8 @@ class Campaign(_Model):
     call_interval_seconds: Annotated[int, _range_schema(0, 86_400), _in_range(0, 86_400)] = 30
     max_concurrency: Annotated[int, _range_schema(1, None), _in_range(1, None)] = 5
     webhook_url: str | None = None
+    #: Read the campaign's window on each customer's own clock (``customers[].timezone``).
+    recipient_local_time: Annotated[bool, _Strict] = False
     customers: tuple[Customer, ...] = ()
     phone_list: tuple[_Phone, ...] = ()
     # Fields of a saved campaign (the API's response); carried, not used.
@@ -327,10 +341,7 @@ class Campaign(_Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        try:
-            return check_zone_key(value)
-        except UnknownTimeZone as error:
-            raise ValueError(str(error)) from None
+        return _zone_key(value)
 
     @field_validator("active_days")
     @classmethod
@@ -417,10 +428,14 @@ class Campaign(_Model):
             end += DAY
         return (start, end)
 
-    def calendar(self) -> Calendar:
-        """The campaign's calling windows: ``next_open``, ``contains`` and ``windows``."""
+    def calendar(self, zone: str | None = None) -> Calendar:
+        """The campaign's calling windows: ``next_open``, ``contains`` and ``windows``.
+
+        With ``zone``, the same days and hours read on that zone's clock (how
+        ``recipientLocalTime`` calls a customer on their own clock).
+        """
         return _calendar(
-            self.timezone,
+            self.timezone if zone is None else zone,
             tuple(self.day_rule(weekday) for weekday in range(7)),
             self.start_date,
             self.end_date,
