@@ -119,9 +119,9 @@ class Dialer:
         "_groups",
         "_rank",
         "_ready",
-        "_waiting",
         "_single",
         "_stamps",
+        "_waiting",
         "clock",
         "closing",
         "interval",
@@ -330,7 +330,7 @@ class Dialer:
             return self._take_one(until)
         found = self._next_across()
         if found.__class__ is Wait:
-            return found  # type: ignore[return-value]
+            return found
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
