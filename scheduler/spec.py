@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -428,6 +428,10 @@ class Campaign(_Model):
             end += DAY
         return (start, end)
 
+    @cached_property
+    def _day_rules(self) -> tuple[DayRule, ...]:
+        return tuple(self.day_rule(weekday) for weekday in range(7))
+
     def calendar(self, zone: str | None = None) -> Calendar:
         """The campaign's calling windows: ``next_open``, ``contains`` and ``windows``.
 
@@ -436,7 +440,7 @@ class Campaign(_Model):
         """
         return _calendar(
             self.timezone if zone is None else zone,
-            tuple(self.day_rule(weekday) for weekday in range(7)),
+            self._day_rules,
             self.start_date,
             self.end_date,
         )
