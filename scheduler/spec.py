@@ -16,16 +16,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
-from scheduler.times import DAY
+from scheduler.rules import CallingRule, parse_region
+from scheduler.rules import resolve_rule as rule_of
+from scheduler.times import DAY, day_number
 from scheduler.tz import UnknownTimeZone, check_zone_key
 from scheduler.windows import Calendar, DayRule
 
@@ -35,6 +39,7 @@ __all__ = [
     "OUTCOMES",
     "Campaign",
     "Customer",
+    "DateRange",
     "DaySchedule",
     "RetryCondition",
     "check_phone",
@@ -196,8 +201,10 @@ def _zone_key(value: str) -> str:
 class Customer(_Model):
     """One person to call, identified by phone number; ``properties`` travel along.
 
-    ``timezone`` is the customer's own IANA zone: with ``recipientLocalTime``
-    the campaign's window is read on that clock instead of the campaign's.
+    ``timezone`` is the customer's own IANA zone (else the zones of the
+    number): with ``recipientLocalTime`` the campaign's window is read on
+    that clock, and calling rules always are. ``region`` says which rules
+    apply (else the number's country, state or province).
     """
 
     phone_number: Annotated[
@@ -205,6 +212,8 @@ class Customer(_Model):
     ]
     properties: dict[str, Any] = Field(default_factory=dict)
     timezone: Annotated[str, AfterValidator(_zone_key)] | None = None
+    #: ISO 3166 country or subdivision (``US``, ``US-FL``, ``CA-ON``), for calling rules.
+    region: Annotated[str, AfterValidator(parse_region)] | None = None
 
 
 def _range_schema(low: int, high: int | None) -> Any:
@@ -239,12 +248,67 @@ def _day_key(value: str) -> str:
     return value
 
 
+class DateRange(_Model):
+    """The local days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @field_validator("end")
+    @classmethod
+    def _end(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is not None and value < start:
+            raise ValueError(
+                f"end {value.isoformat()} is before start {start.isoformat()}; "
+                "a range runs from start to end, both included"
+            )
+        return value
+
+
 @lru_cache(maxsize=1024)
 def _calendar(
-    zone: str, rules: tuple[DayRule, ...], first: date | None, last: date | None
+    zone: str,
+    rules: tuple[DayRule, ...],
+    first: date | None,
+    last: date | None,
+    blackout: frozenset[int],
 ) -> Calendar:
     # Shared by equal specs: a calendar caches only what these inputs determine.
-    return Calendar(zone, rules, first, last)
+    return Calendar(zone, rules, first, last, skip=blackout)
+
+
+def _blackout_dates(value: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        return value  # pydantic reports the type
+    days: list[date | DateRange] = []
+    for i, item in enumerate(value):
+        where = f"blackoutDates[{i}]"
+        if isinstance(item, dict):
+            try:
+                days.append(DateRange.model_validate(item))
+            except ValidationError as error:
+                raise ValueError(f"{where}: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+            continue
+        try:
+            days.append(date.fromisoformat(item) if isinstance(item, str) else item)
+        except ValueError:
+            raise ValueError(
+                f"{where}: a day is 'YYYY-MM-DD' or {{\"start\": ..., \"end\": ...}}, got {item!r}"
+            ) from None
+    return tuple(days)
+
+
+def _calling_rules(value: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        return value  # pydantic reports the type
+    rules = [rule_of(item, f"callingRules[{i}]") for i, item in enumerate(value)]
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.name in seen:
+            raise ValueError(f"rule name {rule.name!r} is given twice; give each rule its own")
+        seen.add(rule.name)
+    return tuple(rules)
 
 
 _Strict = Field(strict=True)
@@ -287,6 +351,12 @@ class Campaign(_Model):
     call_interval_seconds: Annotated[int, _range_schema(0, 86_400), _in_range(0, 86_400)] = 30
     max_concurrency: Annotated[int, _range_schema(1, None), _in_range(1, None)] = 5
     webhook_url: str | None = None
+    #: Local days with no window: ``"2026-12-24"`` or ``{"start": ..., "end": ...}``.
+    blackout_dates: Annotated[
+        tuple[date | DateRange, ...], BeforeValidator(_blackout_dates)
+    ] = ()
+    #: Calling rules: preset names (``"US-TCPA"``) or rule objects, read on the customer's clock.
+    calling_rules: Annotated[tuple[CallingRule, ...], BeforeValidator(_calling_rules)] = ()
     #: Read the campaign's window on each customer's own clock (``customers[].timezone``).
     recipient_local_time: Annotated[bool, _Strict] = False
     customers: tuple[Customer, ...] = ()
@@ -443,4 +513,20 @@ class Campaign(_Model):
             self._day_rules,
             self.start_date,
             self.end_date,
+            self._blackout_days,
         )
+
+    @cached_property
+    def _blackout_days(self) -> frozenset[int]:
+        days: set[int] = set()
+        for item in self.blackout_dates:
+            if isinstance(item, DateRange):
+                days.update(range(day_number(item.start), day_number(item.end) + 1))
+            else:
+                days.add(day_number(item))
+        return frozenset(days)
+
+    @property
+    def uses_callee_rules(self) -> bool:
+        """Whether any customer may be called on a clock or under rules of its own."""
+        return self.recipient_local_time or bool(self.calling_rules)

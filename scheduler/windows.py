@@ -14,7 +14,7 @@ public methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -41,6 +41,36 @@ _SEARCH_DAYS = 1_000
 # Windows are computed up to the last whole day a datetime can hold in any zone.
 _LAST_DAY = (date(9999, 12, 29) - date(1970, 1, 1)).days
 _FIRST_DAY = (date(1, 1, 3) - date(1970, 1, 1)).days
+
+
+def _union(pieces: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sorted, disjoint intervals covering ``pieces``; touching ones join."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(pieces):
+        if merged and merged[-1][1] >= start:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _intersection(
+    a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The instants in both sorted, disjoint interval lists."""
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start = max(a[i][0], b[j][0])
+        end = min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +112,7 @@ class Calendar:
         "_last",
         "_never",
         "_rules",
+        "_skip",
         "_table",
         "hint",
         "zone_key",
@@ -93,15 +124,24 @@ class Calendar:
         rules: Sequence[DayRule],
         first_day: date | None = None,
         last_day: date | None = None,
+        *,
+        skip: Container[int] = (),
+        intervals: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> None:
         if len(rules) != 7:
             raise ValueError(f"rules: one per weekday (7), got {len(rules)}")
         self.zone_key = zone_key
         self._table: ZoneTable = zone_table(zone_key)
-        self._rules = tuple(rules)
+        # Per weekday, the window's intervals (seconds after midnight); a campaign has
+        # one a day, a calling rule may have several (10:00-13:00 and 14:00-20:00).
+        if intervals is None:
+            intervals = [() if rule is None else (rule,) for rule in rules]
+        self._rules = tuple(tuple(day) for day in intervals)
+        #: Day numbers that have no window (blackout dates, holidays).
+        self._skip = skip
         self._first = max(day_number(first_day), _FIRST_DAY) if first_day else _FIRST_DAY
         self._last = min(day_number(last_day) if last_day is not None else _LAST_DAY, _LAST_DAY)
-        self._never = all(rule is None for rule in self._rules) or self._first > self._last
+        self._never = all(not day for day in self._rules) or self._first > self._last
         self._days: dict[int, tuple[tuple[int, int], ...]] = {}
         #: ``(start, end)`` of the window piece the last next_open answer fell in: the
         #: dialer asks about the same window again and again while a day's calls go out,
@@ -127,12 +167,12 @@ class Calendar:
         return found
 
     def _compute_day(self, n: int) -> tuple[tuple[int, int], ...]:
-        rule = self._rules[(n + 3) % 7]  # 1970-01-01 was a Thursday (weekday 3)
-        if rule is None or n < self._first or n > self._last:
+        rules = self._rules[(n + 3) % 7]  # 1970-01-01 was a Thursday (weekday 3)
+        if not rules or n < self._first or n > self._last or n in self._skip:
             return ()
-        wall_start = n * DAY + rule[0]
-        wall_end = n * DAY + rule[1]
-        segments = self._table.segments(wall_start - _MARGIN, wall_end + _MARGIN)
+        segments = self._table.segments(
+            n * DAY + rules[0][0] - _MARGIN, n * DAY + rules[-1][1] + _MARGIN
+        )
         # A day the clock never shows (Apia skipped Friday 2011-12-30) has no window,
         # not even the part of an overnight one that would fall on the next day.
         midnight = n * DAY
@@ -141,17 +181,17 @@ class Calendar:
             for lo, hi, offset in segments
         ):
             return ()
-        pieces: list[tuple[int, int]] = []
-        for lo, hi, offset in segments:
-            # Here the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
-            start = max(lo, wall_start - offset)
-            end = min(hi, wall_end - offset)
-            if start < end:
-                if pieces and pieces[-1][1] >= start:
-                    pieces[-1] = (pieces[-1][0], max(pieces[-1][1], end))
-                else:
-                    pieces.append((start, end))
-        return tuple(pieces)
+        found: list[tuple[int, int]] = []
+        for rule_start, rule_end in rules:
+            wall_start = n * DAY + rule_start
+            wall_end = n * DAY + rule_end
+            for lo, hi, offset in segments:
+                # Here the clock reads t + offset: inside iff wall_start <= t + offset < wall_end.
+                start = max(lo, wall_start - offset)
+                end = min(hi, wall_end - offset)
+                if start < end:
+                    found.append((start, end))
+        return _union(found)
 
     def contains_ts(self, ts: int) -> bool:
         """Whether epoch second ``ts`` is inside a window."""
@@ -218,6 +258,21 @@ class Calendar:
                 return windows[-1][1]
         return None
 
+    def cover(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The instants of ``[lo, hi)`` inside any window, as sorted disjoint intervals
+        (windows of neighbouring days that touch join: a set of instants, not of days)."""
+        if self._never or hi <= lo:
+            return []
+        first = max(self.local_day(lo) - _LOOKBACK, self._first)
+        last = min(self.local_day(hi) + 1, self._last)
+        pieces = [
+            (max(start, lo), min(end, hi))
+            for d in range(first, last + 1)
+            for start, end in self.day_windows(d)
+            if start < hi and end > lo
+        ]
+        return list(_union(pieces))
+
     def windows_ts(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """Merged windows ``(start, end, day)`` that meet ``[lo, hi)``."""
         if self._never or hi <= lo:
@@ -267,3 +322,47 @@ class Calendar:
             Window(from_epoch(s), from_epoch(e), date.fromordinal(d + _EPOCH_ORDINAL))
             for s, e, d in self.windows_ts(lo, hi)
         ]
+
+
+class Intersection(Calendar):
+    """The instants callable for one customer: a campaign calendar narrowed by others.
+
+    The windows of local day ``D`` are ``label``'s windows of day ``D``,
+    intersected with each of ``same_day``'s windows of that same date ``D``
+    (the campaign's window read on the customer's other clocks), and then
+    with every instant ``filters`` allow, whatever day those belong to (the
+    hours and holidays of calling rules, on each of the customer's clocks).
+    Days keep ``label``'s numbering, so ``next_day`` and expiry read it as
+    they read a plain calendar. Every answer is a pure function of the
+    parts, cached per day like a plain calendar's.
+    """
+
+    __slots__ = ("filters", "label", "same_day")
+
+    def __init__(
+        self, label: Calendar, same_day: Sequence[Calendar], filters: Sequence[Calendar]
+    ) -> None:
+        self.zone_key = label.zone_key
+        self._table = label._table
+        self._rules = label._rules
+        self._skip = label._skip
+        self._first = label._first
+        self._last = label._last
+        self._never = label._never or any(c._never for c in (*same_day, *filters))
+        self._days = {}
+        self.hint = (0, 0)
+        self.label = label
+        self.same_day = tuple(same_day)
+        self.filters = tuple(filters)
+
+    def _compute_day(self, n: int) -> tuple[tuple[int, int], ...]:
+        pieces = list(self.label.day_windows(n))
+        for calendar in self.same_day:
+            if not pieces:
+                break
+            pieces = _intersection(pieces, calendar.day_windows(n))
+        for calendar in self.filters:
+            if not pieces:
+                break
+            pieces = _intersection(pieces, calendar.cover(pieces[0][0], pieces[-1][1]))
+        return _union(pieces)

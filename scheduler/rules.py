@@ -1,0 +1,313 @@
+"""Calling rules: the hours, holidays and caps a law (or a team) puts on calls to a customer.
+
+A rule is read on the customer's clock, on every zone the customer may be
+in. It has a ``name``, the ``regions`` it applies to (ISO 3166-1 countries
+or 3166-2 subdivisions: ``US``, ``US-FL``, ``CA-ON``), the allowed
+``hours`` per weekday (several intervals a day; a weekday not listed is
+allowed all day, an empty list forbids the day), whether public
+``holidays`` are excluded (of the ``country``, or of the ``region``), and a
+rolling ``cap``: at most ``calls`` call starts in any ``seconds``.
+
+``PRESETS`` holds rules taken from statutes, each with its source and
+date. A preset is data, not legal advice: check it against the law that
+binds you, and add your own rules as objects.
+
+>>> PRESETS["US-FL"].cap
+Cap(calls=3, seconds=86400)
+>>> applies(PRESETS["US-FL"], "US"), applies(PRESETS["US-FL"], "US-TX")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scheduler.times import DAY
+
+__all__ = [
+    "PRESETS",
+    "Cap",
+    "CallingRule",
+    "DayIntervals",
+    "applies",
+    "country_of",
+    "parse_region",
+    "resolve_rule",
+]
+
+_REGION = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
+_WEEKDAY_KEYS = ("0", "1", "2", "3", "4", "5", "6")
+
+#: Per weekday (0 = Monday) the allowed ``(start, end)`` seconds after local midnight,
+#: sorted and disjoint; None where the whole day is allowed.
+DayIntervals = tuple[tuple[tuple[int, int], ...] | None, ...]
+
+
+def parse_region(value: str, where: str = "region") -> str:
+    """Return ``value`` if it is an ISO 3166 code (``US``, ``US-FL``), else raise ``ValueError``."""
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
+        raise ValueError(
+            f"{where} must be an ISO 3166-1 country or 3166-2 subdivision code in capitals, "
+            f"such as 'US', 'US-FL', 'CA-ON' or 'FR', got {value!r}"
+        )
+    return value
+
+
+def country_of(region: str) -> str:
+    """``US`` of ``US-FL``; a country is its own country."""
+    return region.split("-", 1)[0]
+
+
+def _seconds(text: str, *, end: bool, where: str) -> int:
+    match = _CLOCK.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"{where}: a time is HH:MM or HH:MM:SS, got {text!r}")
+    hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
+    if (hours, minutes, seconds) == (24, 0, 0) and end:
+        return DAY
+    if hours > 23 or minutes > 59 or seconds > 59:
+        allowed = "00:00 to 24:00" if end else "00:00 to 23:59:59"
+        raise ValueError(f"{where}: a time from {allowed}, got {text!r}")
+    return hours * 3600 + minutes * 60 + seconds
+
+
+class Cap(BaseModel):
+    """At most ``calls`` call starts in any ``seconds`` (a rolling window)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    calls: Annotated[int, Field(strict=True, ge=1)]
+    seconds: Annotated[int, Field(strict=True, ge=1)]
+
+
+class CallingRule(BaseModel):
+    """One calling rule: where it applies, the hours it allows, its holidays and its cap.
+
+    ``hours`` maps a weekday (``"0"`` = Monday ... ``"6"``) to the allowed
+    ``[start, end)`` wall-clock intervals, such as ``[["10:00", "13:00"],
+    ["14:00", "20:00"]]``; ``24:00`` is allowed as an end.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1)]
+    regions: tuple[str, ...] = ()
+    hours: dict[str, tuple[tuple[str, str], ...]] = Field(default_factory=dict)
+    holidays: Literal[False, "country", "region"] = False
+    cap: Cap | None = None
+    #: Where the rule comes from (a statute and its date, for presets).
+    source: str | None = None
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, region in enumerate(value):
+            parse_region(region, f"regions[{i}]")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(
+        cls, value: dict[str, tuple[tuple[str, str], ...]]
+    ) -> dict[str, tuple[tuple[str, str], ...]]:
+        for key, intervals in value.items():
+            if key not in _WEEKDAY_KEYS:
+                raise ValueError(f"hours[{key!r}]: a weekday is '0' (Monday) to '6' (Sunday)")
+            for i, (start, end) in enumerate(intervals):
+                where = f"hours[{key!r}][{i}]"
+                lo = _seconds(start, end=False, where=where)
+                hi = _seconds(end, end=True, where=where)
+                if lo >= hi:
+                    raise ValueError(
+                        f"{where}: start {start!r} must be before end {end!r} "
+                        "(an interval lies within one day)"
+                    )
+        return value
+
+    def day_intervals(self) -> DayIntervals:
+        """The allowed hours as seconds after midnight, per weekday; None for all day."""
+        days: list[tuple[tuple[int, int], ...] | None] = []
+        for key in _WEEKDAY_KEYS:
+            if key not in self.hours:
+                days.append(None)
+                continue
+            pieces = sorted(
+                (_seconds(a, end=False, where=""), _seconds(b, end=True, where=""))
+                for a, b in self.hours[key]
+            )
+            merged: list[tuple[int, int]] = []
+            for lo, hi in pieces:  # the union of overlapping or touching intervals
+                if merged and lo <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+                else:
+                    merged.append((lo, hi))
+            days.append(tuple(merged))
+        return tuple(days)
+
+    def hours_text(self, weekday: int) -> str:
+        """``08:00-21:00`` (or ``10:00-13:00, 14:00-20:00``, ``all day``, ``no calls``)."""
+        intervals = self.day_intervals()[weekday]
+        if intervals is None:
+            return "all day"
+        if not intervals:
+            return "no calls"
+        return ", ".join(f"{_clock(lo)}-{_clock(hi)}" for lo, hi in intervals)
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def applies(rule: CallingRule, region: str | None) -> bool:
+    """Whether ``rule`` applies to a customer in ``region`` (None: unknown, so every rule).
+
+    A rule applies when it has no regions, or one of its regions and the
+    customer's are equal or one is the country of the other: ``US-FL``
+    applies to ``US-FL`` and to a customer known only as ``US``; ``US``
+    applies to ``US-FL``.
+    """
+    if not rule.regions or region is None:
+        return True
+    return any(
+        ours == region or ours == country_of(region) or country_of(ours) == region
+        for ours in rule.regions
+    )
+
+
+def _preset(name: str, regions: tuple[str, ...], hours: dict[str, Any], **rest: Any) -> CallingRule:
+    return CallingRule.model_validate({"name": name, "regions": regions, "hours": hours, **rest})
+
+
+def _every_day(start: str, end: str) -> dict[str, Any]:
+    return {key: [[start, end]] for key in _WEEKDAY_KEYS}
+
+
+#: The preset rules by name. Hours are local to the customer (0 = Monday).
+PRESETS: dict[str, CallingRule] = {
+    rule.name: rule
+    for rule in (
+        _preset(
+            "US-TCPA",
+            ("US",),
+            _every_day("08:00", "21:00"),
+            source="47 CFR 64.1200(c)(1): no telephone solicitation before 8 a.m. or after "
+            "9 p.m. local time at the called party's location",
+        ),
+        _preset(
+            "US-REGF",
+            ("US",),
+            _every_day("08:00", "21:00"),
+            cap={"calls": 7, "seconds": 604_800},
+            source="12 CFR 1006.6(b)(1) (8 a.m.-9 p.m. presumed convenient) and "
+            "1006.14(b)(2) (more than 7 calls within 7 days presumed harassing), Regulation F",
+        ),
+        _preset(
+            "US-FL",
+            ("US-FL",),
+            _every_day("08:00", "20:00"),
+            cap={"calls": 3, "seconds": 86_400},
+            source="Fla. Stat. 501.616(6) as amended 2021: 8 a.m.-8 p.m., at most 3 calls "
+            "in 24 hours on the same subject",
+        ),
+        _preset(
+            "US-OK",
+            ("US-OK",),
+            _every_day("08:00", "20:00"),
+            cap={"calls": 3, "seconds": 86_400},
+            source="15 O.S. 775C.4 (Oklahoma Telephone Solicitation Act, 2022): 8 a.m.-8 p.m., "
+            "at most 3 calls in 24 hours",
+        ),
+        _preset(
+            "US-MD",
+            ("US-MD",),
+            _every_day("08:00", "20:00"),
+            cap={"calls": 3, "seconds": 86_400},
+            source="Md. Com. Law 14-4503 (Stop the Spam Calls Act, 2024): 8 a.m.-8 p.m., "
+            "at most 3 calls in 24 hours",
+        ),
+        _preset(
+            "US-UT",
+            ("US-UT",),
+            {**_every_day("08:00", "21:00"), "6": []},
+            holidays="region",
+            source="Utah Code 13-25a-103: no calls on Sundays or legal holidays, "
+            "nor before 8 a.m. or after 9 p.m.",
+        ),
+        _preset(
+            "CA-CRTC",
+            ("CA",),
+            {
+                **{key: [["09:00", "21:30"]] for key in ("0", "1", "2", "3", "4")},
+                "5": [["10:00", "18:00"]],
+                "6": [["10:00", "18:00"]],
+            },
+            source="CRTC Unsolicited Telecommunications Rules, Part III (Telemarketing "
+            "Rules): weekdays 9 a.m.-9:30 p.m., weekends 10 a.m.-6 p.m.",
+        ),
+        _preset(
+            "FR",
+            ("FR",),
+            {
+                **{key: [["10:00", "13:00"], ["14:00", "20:00"]] for key in ("0", "1", "2", "3", "4")},
+                "5": [],
+                "6": [],
+            },
+            holidays="country",
+            cap={"calls": 4, "seconds": 2_592_000},
+            source="Code de la consommation D.223-9 (decree 2022-1313, from 2023-03-01): "
+            "weekdays 10h-13h and 14h-20h, not on weekends or public holidays, at most "
+            "4 calls in 30 days",
+        ),
+        _preset(
+            "AU",
+            ("AU",),
+            {
+                **{key: [["09:00", "20:00"]] for key in ("0", "1", "2", "3", "4")},
+                "5": [["09:00", "17:00"]],
+                "6": [],
+            },
+            holidays="country",
+            source="Telemarketing and Research Calls Industry Standard 2017: weekdays "
+            "9 a.m.-8 p.m., Saturday 9 a.m.-5 p.m., no Sundays or national public holidays",
+        ),
+    )
+}
+
+
+def resolve_rule(value: Any, where: str) -> CallingRule:
+    """A rule from a preset name or a rule object; a clear error with a suggestion otherwise."""
+    if isinstance(value, CallingRule):
+        return value
+    if isinstance(value, str):
+        preset = PRESETS.get(value)
+        if preset is not None:
+            return preset
+        close = difflib.get_close_matches(value, list(PRESETS), n=1, cutoff=0.5)
+        folded = {name.casefold(): name for name in PRESETS}.get(value.casefold())
+        hint = f"; did you mean {(folded or close[0])!r}?" if folded or close else ""
+        raise ValueError(
+            f"{where}: unknown preset {value!r}{hint} (presets: {', '.join(PRESETS)}; "
+            "or give a rule object with a name)"
+        )
+    if isinstance(value, dict):
+        try:
+            return CallingRule.model_validate(value)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{where}.{'.'.join(str(part) for part in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                if e["loc"]
+                else f"{where}: {e['msg'].removeprefix('Value error, ')}"
+                for e in error.errors()
+            )
+            raise ValueError(problems) from None
+    raise ValueError(
+        f"{where}: a rule is a preset name (such as 'US-TCPA') or an object with a name, "
+        f"got {value!r}"
+    )
