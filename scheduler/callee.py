@@ -96,9 +96,7 @@ def number_facts(phone: str) -> tuple[tuple[str, ...], str | None]:
     if kind not in _GEOGRAPHIC:
         return (), region
     known = available_zones()
-    zones = tuple(
-        sorted(z for z in number_zones.time_zones_for_number(number) if z in known)
-    )
+    zones = tuple(sorted(z for z in number_zones.time_zones_for_number(number) if z in known))
     if region in _SUBDIVISIONS:
         subdivision = _subdivision(region, geocoder.description_for_number(number, "en"))
         if subdivision is not None:
@@ -106,9 +104,7 @@ def number_facts(phone: str) -> tuple[tuple[str, ...], str | None]:
     return zones, region
 
 
-def callee(
-    phone: str, timezone: str | None, region: str | None, campaign_zone: str
-) -> Callee:
+def callee(phone: str, timezone: str | None, region: str | None, campaign_zone: str) -> Callee:
     """The zones and region of a customer, from the spec first and then from the number."""
     if timezone is not None and region is not None:
         return Callee((timezone,), region, "spec")

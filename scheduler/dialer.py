@@ -66,7 +66,7 @@ _QUEUE: Final = int(Why.QUEUE)
 class _Group:
     """The queue of the customers who share one calendar."""
 
-    __slots__ = ("calendar", "firsts", "retries")
+    __slots__ = ("calendar", "firsts", "held", "late_firsts", "retries")
 
     def __init__(self, calendar: Calendar) -> None:
         self.calendar = calendar
@@ -74,35 +74,87 @@ class _Group:
         self.firsts: deque[tuple[int, int]] = deque()
         # Retries (due, customer, number), a heap.
         self.retries: list[tuple[int, int, int]] = []
+        # Attempts a cap keeps back: (release, due, customer, number), a heap; at their
+        # release they rejoin with their own due time (first attempts in late_firsts).
+        self.held: list[tuple[int, int, int, int]] = []
+        self.late_firsts: list[tuple[int, int]] = []
 
     def earliest_due(self, removed: set[int]) -> int | None:
-        """The due time of the group's earliest queued attempt, dropping opted-out heads."""
+        """The due time of the group's earliest queued attempt (a held one counts from its
+        release), dropping opted-out heads."""
         firsts, retries = self.firsts, self.retries
         if removed:
             while firsts and firsts[0][1] in removed:
                 firsts.popleft()
             while retries and retries[0][1] in removed:
                 heapq.heappop(retries)
-        if firsts:
-            due = firsts[0][0]
-            return retries[0][0] if retries and retries[0][0] < due else due
-        return retries[0][0] if retries else None
+            if self.held or self.late_firsts:
+                self.held = [row for row in self.held if row[2] not in removed]
+                self.late_firsts = [row for row in self.late_firsts if row[1] not in removed]
+                heapq.heapify(self.held)
+                heapq.heapify(self.late_firsts)
+        due = firsts[0][0] if firsts else None
+        for queue in (retries, self.late_firsts, self.held):
+            if queue and (due is None or queue[0][0] < due):
+                due = queue[0][0]
+        return due
+
+    def hold(self, release: int, due: int, customer: int, number: int) -> None:
+        """Keep an attempt back until ``release``."""
+        heapq.heappush(self.held, (release, due, customer, number))
+
+    def _release(self, at: int) -> None:
+        held = self.held
+        while held and held[0][0] <= at:
+            _, due, customer, number = heapq.heappop(held)
+            if number == 1:
+                heapq.heappush(self.late_firsts, (due, customer))
+            else:
+                heapq.heappush(self.retries, (due, customer, number))
+
+    def _first(self) -> tuple[int, int]:
+        firsts, late = self.firsts, self.late_firsts
+        if late and (not firsts or late[0] < firsts[0]):
+            return late[0]
+        return firsts[0]
 
     def best_at(self, at: int) -> tuple[int, int, int]:
         """Order key ``(first?, due, customer)`` of the attempt that goes at ``at``."""
+        if self.held:
+            self._release(at)
         retries = self.retries
         if retries and retries[0][0] <= at:
             return (0, retries[0][0], retries[0][1])
-        due, customer = self.firsts[0]
+        due, customer = self._first() if self.late_firsts else self.firsts[0]
         return (1, due, customer)
 
     def pop_at(self, at: int) -> tuple[int, int, int]:
         """Take the attempt that goes at ``at``: ``(due, customer, number)``."""
+        if self.held:
+            self._release(at)
         retries = self.retries
         if retries and retries[0][0] <= at:
             return heapq.heappop(retries)
-        due, customer = self.firsts.popleft()
+        late = self.late_firsts
+        if late and (not self.firsts or late[0] < self.firsts[0]):
+            due, customer = heapq.heappop(late)
+        else:
+            due, customer = self.firsts.popleft()
         return due, customer, 1
+
+    def clear(self) -> None:
+        """Empty every queue of the group."""
+        self.firsts.clear()
+        self.retries.clear()
+        self.held.clear()
+        self.late_firsts.clear()
+
+    def rows(self, group: int, removed: set[int]) -> list[tuple[int, int, int, int]]:
+        """Every queued attempt ``(due, customer, number, group)``, opted-out customers left out."""
+        rows = [(due, c, 1, group) for due, c in (*self.firsts, *self.late_firsts)]
+        rows += [(due, c, n, group) for due, c, n in self.retries]
+        rows += [(due, c, n, group) for _, due, c, n in self.held]
+        return [row for row in rows if row[1] not in removed]
 
 
 class Dialer:
@@ -124,6 +176,7 @@ class Dialer:
         "_waiting",
         "clock",
         "closing",
+        "gate",
         "interval",
         "last_start",
         "lines",
@@ -148,6 +201,9 @@ class Dialer:
         self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
         self._changed: set[int] = set()
+        #: ``gate(customer, at)``: the instant from which a cap lets ``customer`` be called
+        #: again when it does not at ``at``, else None. None: no caps.
+        self.gate: Callable[[int, int], int | None] | None = None
         #: Groups found to have no window left, whose queue ``take_closed`` has not emptied.
         self.closing: list[int] = []
         self.lines = lines
@@ -200,19 +256,7 @@ class Dialer:
     def pending(self) -> list[tuple[int, int, int, int]]:
         """Every queued attempt ``(due, customer, number, group)``, in queue order: retries
         first, then by due time and customer order; opted-out customers left out."""
-        removed = self.removed
-        rows = [
-            (due, c, 1, g)
-            for g, group in enumerate(self._groups)
-            for due, c in group.firsts
-            if c not in removed
-        ]
-        rows += [
-            (due, c, n, g)
-            for g, group in enumerate(self._groups)
-            for due, c, n in group.retries
-            if c not in removed
-        ]
+        rows = [row for g, group in enumerate(self._groups) for row in group.rows(g, self.removed)]
         rows.sort(key=lambda q: (q[2] == 1, q[0], q[1]))
         return rows
 
@@ -220,8 +264,7 @@ class Dialer:
         """Empty the queue, returning what was in it (``pending()``)."""
         rows = self.pending()
         for group in self._groups:
-            group.firsts.clear()
-            group.retries.clear()
+            group.clear()
         self._waiting.clear()
         self._ready.clear()
         return rows
@@ -230,13 +273,10 @@ class Dialer:
         """Empty the queues of the groups with no window left, returning what they held
         (``(due, customer, number, group)``, in queue order)."""
         rows: list[tuple[int, int, int, int]] = []
-        removed = self.removed
         for g in dict.fromkeys(self.closing):
             group = self._groups[g]
-            rows += [(due, c, 1, g) for due, c in group.firsts if c not in removed]
-            rows += [(due, c, n, g) for due, c, n in group.retries if c not in removed]
-            group.firsts.clear()
-            group.retries.clear()
+            rows += group.rows(g, self.removed)
+            group.clear()
         self.closing.clear()
         rows.sort(key=lambda q: (q[2] == 1, q[0], q[1]))
         return rows
@@ -250,6 +290,8 @@ class Dialer:
             "lastStart": self.last_start,
             "firsts": [[due, c] for group in self._groups for due, c in group.firsts],
             "retries": [[due, c, n] for group in self._groups for due, c, n in group.retries],
+            "lateFirsts": [[due, c] for group in self._groups for due, c in group.late_firsts],
+            "held": [[r, due, c, n] for group in self._groups for r, due, c, n in group.held],
             "running": list(self.running),
             "unknown": self.unknown,
             "removed": sorted(self.removed),
@@ -261,12 +303,17 @@ class Dialer:
         last_start = state["lastStart"]
         self.last_start = None if last_start is None else int(last_start)
         for group in self._groups:
-            group.firsts.clear()
-            group.retries.clear()
+            group.clear()
         for due, c in state["firsts"]:
             self.add_first(int(due), int(c), group_of[c])
         for due, c, n in state["retries"]:
             self.add_retry(int(due), int(c), int(n), group_of[c])
+        for due, c in state.get("lateFirsts", ()):
+            heapq.heappush(self._groups[group_of[c]].late_firsts, (int(due), int(c)))
+            self._changed.add(group_of[c])
+        for release, due, c, n in state.get("held", ()):
+            self._groups[group_of[c]].hold(int(release), int(due), int(c), int(n))
+            self._changed.add(group_of[c])
         self.running[:] = sorted(int(end) for end in state["running"])
         self.unknown = int(state["unknown"])
         self.removed = {int(c) for c in state["removed"]}
@@ -299,9 +346,9 @@ class Dialer:
         return found[0], Why(found[1])
 
     def taker(self) -> Callable[[int | None], Start | Wait]:
-        """``take`` itself, or its single-calendar form when there is one calendar: for loops
-        that call it once per attempt."""
-        return self._take_one if self._single else self.take
+        """``take`` itself, or its single-calendar form when there is one calendar and no cap:
+        for loops that call it once per attempt."""
+        return self._take_one if self._single and self.gate is None else self.take
 
     def retry_pusher(self) -> Callable[[tuple[int, int, int]], None] | None:
         """With one calendar, ``add_retry`` as a plain function of ``(due, customer, number)``
@@ -326,9 +373,9 @@ class Dialer:
         pass. ``Wait.LATER`` when it would start after ``until``. The call
         holds a line until ``hold``/``ended`` say when it ends.
         """
-        if self._single:
+        if self._single and self.gate is None:
             return self._take_one(until)
-        found = self._next_across()
+        found = self._next()
         if found.__class__ is Wait:
             return found
         at, why, g = found  # type: ignore[misc]
@@ -338,6 +385,11 @@ class Dialer:
         while running and running[0] <= at:
             heapq.heappop(running)
         group = self._groups[g]
+        if self._single:
+            due, customer, number = group.pop_at(at)
+            self.clock = at
+            self.last_start = at
+            return at, why, due, customer, number
         took_retry = bool(group.retries) and group.retries[0][0] <= at
         due, customer, number = group.pop_at(at)
         # The group was the best ready one (the top of `ready`): put it back where its
@@ -419,7 +471,29 @@ class Dialer:
         return at, why, due, customer, number
 
     def _next(self) -> tuple[int, int, int] | Wait:
-        """``(instant, why, group)`` of the next start, or why none can be found."""
+        """``(instant, why, group)`` of the next start, or why none can be found.
+
+        An attempt the gate (a cap) keeps back at that instant is held until the
+        gate's release, and the search goes on without it.
+        """
+        gate = self.gate
+        while True:
+            found = self._find()
+            if gate is None or found.__class__ is Wait:
+                return found
+            at, _, g = found  # type: ignore[misc]
+            group = self._groups[g]
+            customer = group.best_at(at)[2]
+            release = gate(customer, at)
+            if release is None:
+                return found
+            due, customer, number = group.pop_at(at)
+            group.hold(release, due, customer, number)
+            if not self._single:
+                self._changed.add(g)
+
+    def _find(self) -> tuple[int, int, int] | Wait:
+        """``_next`` before the gate."""
         if not self._single:
             return self._next_across()
         bound = self._lower_bound()
@@ -524,9 +598,26 @@ class Dialer:
                 if rank[0] and group.retries:
                     heapq.heappush(waiting, (group.retries[0][0], g, -1))
             while ready:
-                _, g, stamp = ready[0]
+                rank, g, stamp = ready[0]
                 if stamp != stamps[g]:
                     heapq.heappop(ready)
+                    continue
+                if rank[1] > at:
+                    # Ranked at a later instant by a search that did not start it (a peek,
+                    # or a start after `until`): rank it again for now.
+                    heapq.heappop(ready)
+                    group = groups[g]
+                    due = group.earliest_due(removed)
+                    ranks[g] = None
+                    if due is None:
+                        continue
+                    if due > at:
+                        heapq.heappush(waiting, (due, g, stamp))
+                        continue
+                    rank = ranks[g] = group.best_at(at)
+                    heapq.heappush(ready, (rank, g, stamp))
+                    if rank[0] and group.retries:
+                        heapq.heappush(waiting, (group.retries[0][0], g, -1))
                     continue
                 calendar = groups[g].calendar
                 hint = calendar.hint

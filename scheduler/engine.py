@@ -113,6 +113,7 @@ class DueAttempt:
     prev_outcome: str | None = field(repr=False)
     prev_end_ts: int | None = field(repr=False)
     context: ReasonContext = field(repr=False, compare=False)
+    cap: tuple[str, int, int] | None = field(default=None, repr=False)
 
     @property
     def start(self) -> datetime:
@@ -128,7 +129,13 @@ class DueAttempt:
     def reason(self) -> str:
         """Why the call starts now, in one sentence."""
         return self.context.sentence(
-            self.number, self.why, self.start_ts, self.due_ts, self.prev_outcome, self.prev_end_ts
+            self.number,
+            self.why,
+            self.start_ts,
+            self.due_ts,
+            self.prev_outcome,
+            self.prev_end_ts,
+            self.cap,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -192,9 +199,10 @@ class Engine:
         *,
         now: datetime | str,
         journal: list[dict[str, Any]] | None = None,
+        history: Mapping[str, Iterable[datetime | str]] | None = None,
     ) -> None:
         now_ts = check_now(now)
-        self._setup(campaign, Run(campaign, clock=now_ts), now_ts, journal)
+        self._setup(campaign, Run(campaign, clock=now_ts, history=history), now_ts, journal)
         self._run.add(campaign.unique_phones(), now_ts)
         self._settle()
 
@@ -245,6 +253,7 @@ class Engine:
                         None if last is None else last[1],
                         None if last is None else last[3],
                         run.context(customer),
+                        run.cap_holding(customer, at) if run.starts else None,
                     )
                 )
             if started:
@@ -441,6 +450,7 @@ class Engine:
             run = Run.from_state(campaign, state["run"])
             engine = cls.__new__(cls)
             engine._setup(campaign, run, int(state["clock"]), journal)
+            # The saved starts already hold the history the engine was given.
             engine._status = CampaignStatus(state["status"])
             engine._in_flight = {
                 str(k): (int(v[0]), int(v[1]), int(v[2])) for k, v in state["inFlight"].items()

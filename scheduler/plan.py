@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, overload
@@ -150,13 +150,15 @@ class Attempt:
         """Why the call starts then, in one sentence."""
         rows, base, run = self._rows, self._base, self._run
         prev = rows[base + _PREV]
-        return run.contexts[run.group[rows[base + _CUSTOMER]]].sentence(
+        customer = rows[base + _CUSTOMER]
+        return run.contexts[run.group[customer]].sentence(
             rows[base + _NUMBER],
             rows[base + _WHY],
             rows[base + _START],
             rows[base + _DUE],
             None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
             None if prev < 0 else rows[prev * _WIDTH + _END],
+            run.cap_holding(customer, rows[base + _START]) if run.starts else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -337,10 +339,13 @@ def plan(
     now: datetime | str,
     outcomes: OutcomeSource | None = None,
     progress: Callable[[int], None] | None = None,
+    history: Mapping[str, Iterable[datetime | str]] | None = None,
 ) -> Timeline:
     """Every call attempt of ``campaign`` from ``now`` on, given how calls end.
 
-    ``now`` is an aware datetime or ISO 8601 text with an offset.
+    ``now`` is an aware datetime or ISO 8601 text with an offset. ``history``
+    gives, per phone, the starts of calls other campaigns made, which count
+    towards the caps of calling rules.
     ``outcomes`` says how each attempt ends (default: every call a 30 s
     ``No Answer``, the most calls the campaign can make). ``progress``, if
     given, is called now and then with the number of attempts planned so far.
@@ -356,7 +361,7 @@ def plan(
     now_ts = check_now(now)
     now_dt = from_epoch(now_ts) if isinstance(now, str) else now
     source = outcomes if outcomes is not None else always()
-    run = Run(campaign, clock=now_ts)
+    run = Run(campaign, clock=now_ts, history=history)
     run.add(campaign.unique_phones(), now_ts)
     phones = run.phones
     dialer = run.dialer
@@ -401,6 +406,7 @@ def plan(
     attempts = Attempts(rows, run)
     expired = run.expired()
     warnings = list(campaign.warnings)
+    warnings.extend(run.warnings)
     warnings.extend(_plan_warnings(campaign, run.calendars[0], now_ts, attempts, expired))
     return Timeline(
         campaign=campaign,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
+from scheduler.rules import CallingRule, HolidayDays
 from scheduler.times import DAY, from_epoch, iso_utc
 from scheduler.tz import zone_table
 from scheduler.windows import Calendar
@@ -46,6 +47,39 @@ def duration(seconds: int) -> str:
 
 def _local_date(ts: int, calendar: Calendar) -> str:
     return date.fromordinal(calendar.local_day(ts) + _EPOCH_ORDINAL).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """The clocks and rules one calendar of customers is called by: the zones (several
+    mean all of them), whether the campaign's window is read on them, the rules that
+    apply with the instants each allows on each zone, and the campaign's own window."""
+
+    zones: tuple[str, ...]
+    recipient_local_time: bool
+    rules: tuple[CallingRule, ...]
+    filters: tuple[tuple[CallingRule, str, Calendar], ...]
+    window: Calendar
+
+    def blocking(self, ts: int) -> str | None:
+        """Which rule keeps ``ts`` out, in words: ``US-FL: 08:00-20:00 in America/New_York``,
+        ``US-UT: holiday 2026-07-24, Pioneer Day``; None when no rule does."""
+        for rule, zone, calendar in self.filters:
+            if calendar.contains_ts(ts):
+                continue
+            day = calendar.local_day(ts)
+            skip = calendar._skip
+            if isinstance(skip, HolidayDays) and day in skip:
+                name = skip.name(day)
+                when = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
+                return f"{rule.name}: holiday {when}, {name} ({zone})"
+            weekday = (day + 3) % 7
+            return f"{rule.name}: {rule.hours_text(weekday)} on {_WEEKDAY_ABBR[weekday]} in {zone}"
+        return None
+
+    def describe(self) -> str:
+        """``America/Denver + America/North_Dakota/Center``: the customer's clocks."""
+        return " + ".join(self.zones)
 
 
 class ExpiryCause(Enum):
@@ -98,6 +132,7 @@ class ReasonContext:
         "_retries",
         "_then",
         "calendar",
+        "clocks",
         "interval",
         "lines",
         "policy",
@@ -105,9 +140,17 @@ class ReasonContext:
     )
 
     def __init__(
-        self, zone: ZoneInfo, policy: RetryPolicy, lines: int, interval: int, calendar: Calendar
+        self,
+        zone: ZoneInfo,
+        policy: RetryPolicy,
+        lines: int,
+        interval: int,
+        calendar: Calendar,
+        clocks: Clocks | None = None,
     ) -> None:
         self.zone = zone
+        #: The customers' clocks and rules, when they have their own.
+        self.clocks = clocks
         self.policy = policy
         self.lines = lines
         self.interval = interval
@@ -168,12 +211,36 @@ class ReasonContext:
         due: int,
         prev_outcome: str | None,
         prev_end: int | None,
+        cap: tuple[str, int, int] | None = None,
     ) -> str:
         """The reason sentence of attempt ``number`` that starts at ``start``.
 
         ``why`` is the ``Why`` that set the start; ``prev_outcome`` and
-        ``prev_end`` describe the attempt before it (``None`` for a first call).
+        ``prev_end`` describe the attempt before it (``None`` for a first call);
+        ``cap`` is the cap that held it back, ``(rule name, calls, seconds)``.
         """
+        text = self._sentence(number, why, start, due, prev_outcome, prev_end)
+        if cap is not None:
+            text += f"; {cap[0]}: {cap[1]} calls in {cap[2]} s, so not before then"
+        clocks = self.clocks
+        if clocks is not None:
+            # Where the campaign's own window would have allowed a call, which rule did not?
+            window_open = clocks.window.next_open_ts(due)
+            if window_open is not None and window_open < start:
+                blocking = clocks.blocking(window_open)
+                if blocking is not None:
+                    text += f"; {blocking}"
+        return text
+
+    def _sentence(
+        self,
+        number: int,
+        why: int,
+        start: int,
+        due: int,
+        prev_outcome: str | None,
+        prev_end: int | None,
+    ) -> str:
         label = self.label
         # Did the attempt fall due outside every window, and wait for an opening? Not if it
         # started when due: every start is inside a window.

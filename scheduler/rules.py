@@ -22,26 +22,38 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+from collections.abc import Container
+from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
+import holidays as holidays_package
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scheduler.times import DAY
+from scheduler.times import DAY, day_number
+from scheduler.windows import Calendar
 
 __all__ = [
     "PRESETS",
-    "Cap",
     "CallingRule",
+    "Cap",
     "DayIntervals",
+    "HolidayDays",
     "applies",
+    "applies_to",
     "country_of",
+    "holiday_days",
+    "holidays_for",
     "parse_region",
     "resolve_rule",
+    "rule_calendar",
 ]
 
 _REGION = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
 _CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 _WEEKDAY_KEYS = ("0", "1", "2", "3", "4", "5", "6")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 #: Per weekday (0 = Monday) the allowed ``(start, end)`` seconds after local midnight,
 #: sorted and disjoint; None where the whole day is allowed.
@@ -173,12 +185,7 @@ def applies(rule: CallingRule, region: str | None) -> bool:
     applies to ``US-FL`` and to a customer known only as ``US``; ``US``
     applies to ``US-FL``.
     """
-    if not rule.regions or region is None:
-        return True
-    return any(
-        ours == region or ours == country_of(region) or country_of(ours) == region
-        for ours in rule.regions
-    )
+    return not rule.regions or any(applies_to(ours, region) for ours in rule.regions)
 
 
 def _preset(name: str, regions: tuple[str, ...], hours: dict[str, Any], **rest: Any) -> CallingRule:
@@ -255,7 +262,10 @@ PRESETS: dict[str, CallingRule] = {
             "FR",
             ("FR",),
             {
-                **{key: [["10:00", "13:00"], ["14:00", "20:00"]] for key in ("0", "1", "2", "3", "4")},
+                **{
+                    key: [["10:00", "13:00"], ["14:00", "20:00"]]
+                    for key in ("0", "1", "2", "3", "4")
+                },
                 "5": [],
                 "6": [],
             },
@@ -281,6 +291,101 @@ PRESETS: dict[str, CallingRule] = {
 }
 
 
+class HolidayDays(Container[int]):
+    """The public holidays of a country (or one of its subdivisions), as local day numbers,
+    from the ``holidays`` package, a year at a time as they are asked about.
+
+    Safe to share across threads: a year's table is built whole and then stored.
+    """
+
+    def __init__(self, country: str, subdivision: str | None) -> None:
+        self.country = country
+        self.subdivision = subdivision
+        self._years: dict[int, dict[int, str]] = {}
+        self._lock = threading.Lock()
+
+    def _year(self, year: int) -> dict[int, str]:
+        found = self._years.get(year)
+        if found is None:
+            table = holidays_package.country_holidays(
+                self.country, subdiv=self.subdivision, years=year, categories=("public",)
+            )
+            found = {day_number(day): str(name) for day, name in table.items() if day.year == year}
+            with self._lock:
+                found = self._years.setdefault(year, found)
+        return found
+
+    def __contains__(self, n: object) -> bool:
+        if not isinstance(n, int):
+            return False
+        return n in self._year(date.fromordinal(n + _EPOCH_ORDINAL).year)
+
+    def name(self, n: int) -> str | None:
+        """The holiday's name on day number ``n``, or None."""
+        return self._year(date.fromordinal(n + _EPOCH_ORDINAL).year).get(n)
+
+    def describe(self) -> str:
+        """``US-UT`` or ``FR``: whose holidays these are."""
+        return self.country if self.subdivision is None else f"{self.country}-{self.subdivision}"
+
+
+@lru_cache(maxsize=512)
+def holiday_days(country: str, subdivision: str | None) -> HolidayDays | None:
+    """The public holidays of ``country`` (and ``subdivision``), or None where the ``holidays``
+    package knows none for it."""
+    supported = holidays_package.list_supported_countries()
+    if country not in supported:
+        return None
+    if subdivision is not None and subdivision not in supported[country]:
+        subdivision = None  # the country's own holidays, which hold in all its parts
+    return HolidayDays(country, subdivision)
+
+
+def holidays_for(rule: CallingRule, region: str | None) -> HolidayDays | None:
+    """The holidays ``rule`` keeps free of calls for a customer in ``region``.
+
+    ``"country"``: the public holidays of the country; ``"region"``: those of
+    the more specific of the rule's and the customer's regions.
+    """
+    if rule.holidays is False:
+        return None
+    candidates = [r for r in (region, *rule.regions) if r is not None and applies_to(r, region)]
+    if not candidates:
+        return None
+    specific = max(candidates, key=lambda r: "-" in r)
+    country = country_of(specific)
+    if rule.holidays == "country" or "-" not in specific:
+        return holiday_days(country, None)
+    return holiday_days(country, specific.split("-", 1)[1])
+
+
+def applies_to(rule_region: str, region: str | None) -> bool:
+    """Whether a rule's region and a customer's overlap (equal, or one the other's country)."""
+    if region is None:
+        return True
+    return (
+        rule_region == region
+        or rule_region == country_of(region)
+        or country_of(rule_region) == region
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rule_calendar(
+    zone: str, intervals: DayIntervals, holidays: HolidayDays | None
+) -> Calendar | None:
+    if holidays is None and all(day is None for day in intervals):
+        return None  # it allows every instant
+    days = [((0, DAY),) if day is None else day for day in intervals]
+    return Calendar(zone, [None] * 7, intervals=days, skip=holidays if holidays else ())
+
+
+def rule_calendar(rule: CallingRule, zone: str, region: str | None) -> Calendar | None:
+    """The instants ``rule`` allows on ``zone``'s clock for a customer in ``region``
+    (its hours, less its holidays), or None when it allows every instant."""
+    return _rule_calendar(zone, rule.day_intervals(), holidays_for(rule, region))
+
+
 def resolve_rule(value: Any, where: str) -> CallingRule:
     """A rule from a preset name or a rule object; a clear error with a suggestion otherwise."""
     if isinstance(value, CallingRule):
@@ -301,9 +406,8 @@ def resolve_rule(value: Any, where: str) -> CallingRule:
             return CallingRule.model_validate(value)
         except ValidationError as error:
             problems = "; ".join(
-                f"{where}.{'.'.join(str(part) for part in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                if e["loc"]
-                else f"{where}: {e['msg'].removeprefix('Value error, ')}"
+                f"{where}{''.join(f'.{part}' for part in e['loc'])}: "
+                + e["msg"].removeprefix("Value error, ")
                 for e in error.errors()
             )
             raise ValueError(problems) from None

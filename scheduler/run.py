@@ -14,16 +14,21 @@ saved campaign grows with its customers, not with the calls made.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from scheduler.callee import Callee, callee
 from scheduler.dialer import Dialer
-from scheduler.reasons import Expired, ExpiryCause, ReasonContext
+from scheduler.reasons import Clocks, Expired, ExpiryCause, ReasonContext
 from scheduler.retry import Finish, RetryPolicy
+from scheduler.rules import applies, rule_calendar
 from scheduler.spec import OUTCOMES, Campaign
+from scheduler.times import epoch_seconds, parse_instant
 from scheduler.tz import load_zone
-from scheduler.windows import Calendar
+from scheduler.windows import Calendar, Intersection
 
 __all__ = ["OUTCOME_INDEX", "CustomerState", "LastCall", "Run"]
 
@@ -63,14 +68,19 @@ class Run:
     """
 
     __slots__ = (
-        "_calendar_of_zone",
+        "_calendar_of_key",
+        "_customer_of",
         "_expired",
+        "_history",
         "_interval",
         "_lines",
-        "_zone_of",
+        "_own_clocks",
+        "_pending_callee",
         "calendars",
+        "callees",
         "campaign",
         "cancelled",
+        "caps",
         "contexts",
         "dialer",
         "finish",
@@ -80,29 +90,47 @@ class Run:
         "number",
         "phones",
         "policy",
+        "starts",
         "state",
+        "warnings",
     )
 
-    def __init__(self, campaign: Campaign, *, clock: int) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        *,
+        clock: int,
+        history: Mapping[str, Iterable[datetime | str]] | None = None,
+    ) -> None:
         self.campaign = campaign
         self.policy = RetryPolicy.of(campaign)
         interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
-        self.calendars: list[Calendar] = [campaign.calendar()]
-        zone = load_zone(campaign.timezone)
         lines = campaign.max_concurrency
-        self.contexts = [
-            ReasonContext(zone, self.policy, lines, interval, calendar)
-            for calendar in self.calendars
-        ]
-        self.dialer = Dialer(self.calendars, lines, interval, clock)
         self._lines, self._interval = lines, interval
-        # With recipientLocalTime, the campaign's window is read on each customer's clock.
-        self._zone_of = (
-            {c.phone_number: c.timezone for c in campaign.customers if c.timezone}
-            if campaign.recipient_local_time
-            else {}
-        )
-        self._calendar_of_zone = {campaign.timezone: 0}
+        self.calendars: list[Calendar] = []
+        self.contexts: list[ReasonContext] = []
+        base = campaign.calendar()
+        self._add_calendar(base, None)
+        self.dialer = Dialer(self.calendars, lines, interval, clock)
+        # Customers are called on their own clocks, under rules of their own, only when
+        # the campaign says so; else everyone shares the campaign's calendar.
+        self._own_clocks = campaign.uses_callee_rules
+        self._customer_of = {c.phone_number: c for c in campaign.customers}
+        self._calendar_of_key: dict[
+            tuple[Calendar, tuple[Calendar, ...], tuple[Calendar, ...]], int
+        ] = {}
+        if self._own_clocks and not campaign.recipient_local_time:
+            self._calendar_of_key[(base, (), ())] = 0
+        self._pending_callee: tuple[Callee, tuple[tuple[str, int, int], ...]] | None = None
+        #: Per customer: where they are (None when the campaign needs no such thing).
+        self.callees: list[Callee | None] = []
+        #: Per customer: the caps of the rules that apply, ``(rule name, calls, seconds)``.
+        self.caps: list[tuple[tuple[str, int, int], ...]] = []
+        #: Per capped customer: every call start so far (history first), sorted.
+        self.starts: dict[int, list[int]] = {}
+        self._history = _history_seconds(history)
+        #: What a person should know about how customers were placed, one sentence each.
+        self.warnings: list[str] = []
         self.phones: list[str] = []
         self.index: dict[str, int] = {}
         self.group: list[int] = []
@@ -118,20 +146,64 @@ class Run:
     # -- customers ------------------------------------------------------------------
 
     def calendar_index(self, phone: str) -> int:
-        """The index of the calendar ``phone`` is called on; customers on the same clock
-        share one (so a million customers in a few zones make a few calendars)."""
-        zone = self._zone_of.get(phone, self.campaign.timezone)
-        index = self._calendar_of_zone.get(zone)
+        """The index of the calendar ``phone`` is called on; customers on the same clocks
+        under the same rules share one (a million customers in a few zones make a few)."""
+        if not self._own_clocks:
+            return 0
+        customer = self._customer_of.get(phone)
+        who = callee(
+            phone,
+            customer.timezone if customer is not None else None,
+            customer.region if customer is not None else None,
+            self.campaign.timezone,
+        )
+        campaign = self.campaign
+        rules = tuple(rule for rule in campaign.calling_rules if applies(rule, who.region))
+        if campaign.recipient_local_time:
+            label = campaign.calendar(who.zones[0])
+            same_day = tuple(campaign.calendar(zone) for zone in who.zones[1:])
+        else:
+            label, same_day = campaign.calendar(), ()
+        filters = tuple(
+            (rule, zone, found)
+            for rule in rules
+            for zone in who.zones
+            if (found := rule_calendar(rule, zone, who.region)) is not None
+        )
+        key = (label, same_day, tuple(found for _, _, found in filters))
+        index = self._calendar_of_key.get(key)
         if index is None:
-            calendar = self.campaign.calendar(zone)
-            self.calendars.append(calendar)
-            self.contexts.append(
-                ReasonContext(load_zone(zone), self.policy, self._lines, self._interval, calendar)
+            calendar = Intersection(label, same_day, key[2]) if same_day or filters else label
+            index = self._add_calendar(
+                calendar,
+                Clocks(who.zones, campaign.recipient_local_time, rules, tuple(filters), label),
             )
-            single = len(self.calendars) == 2
-            index = self._calendar_of_zone[zone] = self.dialer.add_calendar(calendar)
-            if single:
-                self.finish = self._finisher()  # no longer one queue: bind to the dialer's rule
+            self._calendar_of_key[key] = index
+        self._pending_callee = (
+            who,
+            tuple(
+                (rule.name, rule.cap.calls, rule.cap.seconds)
+                for rule in rules
+                if rule.cap is not None
+            ),
+        )
+        return index
+
+    def _add_calendar(self, calendar: Calendar, clocks: Clocks | None) -> int:
+        zone = calendar.zone_key
+        context = ReasonContext(
+            load_zone(zone), self.policy, self._lines, self._interval, calendar, clocks
+        )
+        if not self.calendars:
+            self.calendars.append(calendar)
+            self.contexts.append(context)
+            return 0
+        self.calendars.append(calendar)
+        self.contexts.append(context)
+        single = len(self.calendars) == 2
+        index = self.dialer.add_calendar(calendar)
+        if single:
+            self.finish = self._finisher()  # no longer one queue: bind to the dialer's rule
         return index
 
     def add(self, phones: Iterable[str], due: int) -> list[str]:
@@ -139,7 +211,27 @@ class Run:
         index = self.index
         added = [p for p in dict.fromkeys(phones) if p not in index]
         first = len(self.phones)
-        groups = [self.calendar_index(phone) for phone in added]
+        groups = []
+        for customer, phone in enumerate(added, first):
+            groups.append(self.calendar_index(phone))
+            placed, self._pending_callee = self._pending_callee, None
+            if placed is None:
+                self.callees.append(None)
+                self.caps.append(())
+                continue
+            who, caps = placed
+            self.callees.append(who)
+            self.caps.append(caps)
+            if caps:
+                self.starts[customer] = sorted(self._history.get(phone, ()))
+            if who.zone_source == "campaign":
+                self.warnings.append(
+                    f"{phone}: the number tells no time zone (toll-free, premium or "
+                    f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
+                    "Give the customer a timezone to be sure"
+                )
+        if self.starts and self.dialer.gate is None:
+            self.dialer.gate = self._gate
         index.update(zip(added, range(first, first + len(added)), strict=True))
         self.phones += added
         self.group += groups
@@ -180,12 +272,16 @@ class Run:
         push_retry = self.dialer.retry_pusher()
         add_retry = self.dialer.add_retry
 
+        starts = self.starts
+
         def finish(customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
             """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
 
             Returns the earliest instant the retry may start (its due time moved
             into a window), or None when the customer is finished (see ``state``).
             """
+            if starts and customer in starts:  # a capped customer: count the start
+                bisect.insort(starts[customer], start)
             if state[customer] is _REMOVED:  # opted out while the call ran
                 last[customer] = (number, outcome, start, end, None)
                 return None
@@ -218,6 +314,36 @@ class Run:
             return opening
 
         return finish
+
+    def _gate(self, customer: int, at: int) -> int | None:
+        """When a cap does not let ``customer`` be called at ``at``: the instant from which
+        every cap does (the latest release), else None."""
+        caps = self.caps[customer]
+        if not caps:
+            return None
+        starts = self.starts[customer]
+        release = None
+        for _, calls, seconds in caps:
+            # Starts in (at - seconds, at]; the oldest leaves the window at start + seconds.
+            first = bisect.bisect_right(starts, at - seconds)
+            count = bisect.bisect_right(starts, at) - first
+            if count >= calls:
+                free = starts[first + count - calls] + seconds
+                release = free if release is None or free > release else release
+        return release
+
+    def cap_holding(self, customer: int, at: int) -> tuple[str, int, int] | None:
+        """The cap that kept ``customer``'s call from starting just before ``at`` (the one
+        whose window ends last), as ``(rule name, calls, seconds)``, or None."""
+        starts = self.starts.get(customer)
+        if not starts:
+            return None
+        for name, calls, seconds in self.caps[customer]:
+            first = bisect.bisect_right(starts, at - 1 - seconds)
+            last = bisect.bisect_right(starts, at - 1)
+            if last - first >= calls:
+                return name, calls, seconds
+        return None
 
     def close(self) -> None:
         """Expire every queued attempt whose calendar has no window left, in queue order."""
@@ -267,6 +393,7 @@ class Run:
             ],
             "expired": [[c, n, due, cause.name] for c, n, due, cause in self._expired],
             "cancelled": self.cancelled,
+            "starts": {str(c): starts for c, starts in self.starts.items()},
             "dialer": self.dialer.state_json(),
         }
 
@@ -276,11 +403,8 @@ class Run:
         dialer_state = state["dialer"]
         run = cls(campaign, clock=int(dialer_state["clock"]))
         phones = [str(p) for p in state["phones"]]
-        run.phones[:] = phones
-        run.index.update((p, i) for i, p in enumerate(phones))
-        if len(run.index) != len(phones):
+        if len(run.add(phones, 0)) != len(phones):  # placed on their calendars as before
             raise ValueError("a phone number is listed twice")
-        run.group[:] = [run.calendar_index(p) for p in phones]
         run.state[:] = [_STATES[int(i)] for i in state["state"]]
         run.number[:] = [int(n) for n in state["number"]]
         run.last[:] = [
@@ -293,7 +417,26 @@ class Run:
             (int(c), int(n), int(due), ExpiryCause[cause]) for c, n, due, cause in state["expired"]
         ]
         run.cancelled = bool(state["cancelled"])
+        for customer, starts in state.get("starts", {}).items():
+            run.starts[int(customer)] = sorted(int(t) for t in starts)
         if not len(phones) == len(run.state) == len(run.number) == len(run.last):
             raise ValueError("the customer columns have different lengths")
         run.dialer.load_state(dialer_state, run.group)
         return run
+
+
+def _history_seconds(
+    history: Mapping[str, Iterable[datetime | str]] | None,
+) -> dict[str, list[int]]:
+    """``{phone: [start instants]}`` of calls made by other campaigns, in epoch seconds."""
+    if history is None:
+        return {}
+    if not isinstance(history, Mapping):
+        raise TypeError(f"history must map phone numbers to lists of call starts, got {history!r}")
+    found: dict[str, list[int]] = {}
+    for phone, starts in history.items():
+        found[phone] = sorted(
+            epoch_seconds(parse_instant(start, f"history[{phone!r}][{i}]"))
+            for i, start in enumerate(starts)
+        )
+    return found

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -288,13 +288,15 @@ def _blackout_dates(value: Any) -> Any:
             try:
                 days.append(DateRange.model_validate(item))
             except ValidationError as error:
-                raise ValueError(f"{where}: {error.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+                raise ValueError(
+                    f"{where}: {error.errors()[0]['msg'].removeprefix('Value error, ')}"
+                ) from None
             continue
         try:
             days.append(date.fromisoformat(item) if isinstance(item, str) else item)
         except ValueError:
             raise ValueError(
-                f"{where}: a day is 'YYYY-MM-DD' or {{\"start\": ..., \"end\": ...}}, got {item!r}"
+                f'{where}: a day is \'YYYY-MM-DD\' or {{"start": ..., "end": ...}}, got {item!r}'
             ) from None
     return tuple(days)
 
@@ -352,9 +354,7 @@ class Campaign(_Model):
     max_concurrency: Annotated[int, _range_schema(1, None), _in_range(1, None)] = 5
     webhook_url: str | None = None
     #: Local days with no window: ``"2026-12-24"`` or ``{"start": ..., "end": ...}``.
-    blackout_dates: Annotated[
-        tuple[date | DateRange, ...], BeforeValidator(_blackout_dates)
-    ] = ()
+    blackout_dates: Annotated[tuple[date | DateRange, ...], BeforeValidator(_blackout_dates)] = ()
     #: Calling rules: preset names (``"US-TCPA"``) or rule objects, read on the customer's clock.
     calling_rules: Annotated[tuple[CallingRule, ...], BeforeValidator(_calling_rules)] = ()
     #: Read the campaign's window on each customer's own clock (``customers[].timezone``).
