@@ -253,7 +253,7 @@ class Engine:
                         None if last is None else last[1],
                         None if last is None else last[3],
                         run.context(customer),
-                        run.cap_holding(customer, at) if run.starts else None,
+                        run.cap_holding(customer, due, at) if run.starts else None,
                     )
                 )
             if started:

@@ -21,13 +21,13 @@ from scheduler.dialer import Wait, Why
 from scheduler.outcomes import OutcomeSource, always
 from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import check_outcome
-from scheduler.run import OUTCOME_INDEX, CustomerState, Run
+from scheduler.run import DATA_VERSIONS, OUTCOME_INDEX, CustomerState, Run
 from scheduler.spec import OUTCOMES, WEEKDAYS, Campaign
 from scheduler.times import DAY, check_now, from_epoch, iso_utc
 from scheduler.tz import TZDATA_VERSION, load_zone
 from scheduler.windows import Calendar
 
-__all__ = ["Attempt", "Attempts", "Expired", "Summary", "Timeline", "plan"]
+__all__ = ["Attempt", "Attempts", "Expired", "RuleCount", "Summary", "Timeline", "plan"]
 
 
 # One attempt is this many integers in a row of Attempts._rows.
@@ -158,7 +158,9 @@ class Attempt:
             rows[base + _DUE],
             None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
             None if prev < 0 else rows[prev * _WIDTH + _END],
-            run.cap_holding(customer, rows[base + _START]) if run.starts else None,
+            run.cap_holding(customer, rows[base + _DUE], rows[base + _START])
+            if run.starts
+            else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -237,6 +239,35 @@ class Attempts(Sequence[Attempt]):
         """The attempt number of every attempt, without building records."""
         return list(self._rows[_NUMBER::_WIDTH])
 
+    def rule_counts(self, expired: Sequence[Expired]) -> dict[str, RuleCount]:
+        """Per calling rule of the campaign: the attempts it moved, and the customers of
+        ``expired`` whose reason names it."""
+        run, rows = self._run, self._rows
+        names = [rule.name for rule in run.campaign.calling_rules]
+        moved = dict.fromkeys(names, 0)
+        uncallable = dict.fromkeys(names, 0)
+        if not names:
+            return {}
+        for base in range(0, len(rows), _WIDTH):
+            customer = rows[base + _CUSTOMER]
+            clocks = run.contexts[run.group[customer]].clocks
+            if clocks is None:
+                continue
+            start = rows[base + _START]
+            cap = run.cap_holding(customer, rows[base + _DUE], start) if run.starts else None
+            found = cap[0] if cap is not None else None
+            if found is None:
+                by = clocks.moved_by(rows[base + _DUE], start)
+                found = by[0] if by is not None else None
+            if found:
+                moved[found] += 1
+        for item in expired:
+            for name in names:
+                if f"{name}: " in item.reason:
+                    uncallable[name] += 1
+                    break
+        return {name: RuleCount(moved[name], uncallable[name]) for name in names}
+
     def outcome_counts(self) -> dict[str, int]:
         """How many attempts ended with each outcome, by outcome name."""
         counts = Counter(self._rows[_OUTCOME::_WIDTH])
@@ -259,6 +290,8 @@ class Summary:
     busiest_hour: tuple[datetime, int] | None
     zone: ZoneInfo
     outcomes: dict[str, int]
+    #: Per calling rule: the attempts it moved later and the customers it left uncallable.
+    rules: dict[str, RuleCount]
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -277,7 +310,22 @@ class Summary:
                 "calls": self.busiest_hour[1],
             },
             "outcomes": self.outcomes,
+            "rules": {
+                name: {"moved": count.moved, "uncallable": count.uncallable}
+                for name, count in self.rules.items()
+            },
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCount:
+    """What one calling rule did to a plan."""
+
+    #: Attempts that would have started earlier but for the rule (its hours, a holiday
+    #: or its cap).
+    moved: int
+    #: Customers who expired because the rule (or their clocks together) left no instant.
+    uncallable: int
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -296,6 +344,8 @@ class Timeline:
     tzdata_version: str
     #: Per customer phone, how it ends: done, exhausted or expired.
     final_states: dict[str, CustomerState]
+    #: The versions of the data the plan was made with: tzdata, phonenumbers, holidays.
+    versions: dict[str, str]
 
     def summary(self) -> Summary:
         """Customers, attempts, calls per local day, first and last call, and the busiest hour."""
@@ -327,6 +377,7 @@ class Timeline:
             busiest_hour=busiest,
             zone=zone,
             outcomes=dict(sorted(self.attempts.outcome_counts().items())),
+            rules=self.attempts.rule_counts(self.expired),
         )
 
 
@@ -416,6 +467,7 @@ def plan(
         warnings=tuple(warnings),
         tzdata_version=TZDATA_VERSION,
         final_states=dict(zip(phones, run.state, strict=True)),
+        versions=dict(DATA_VERSIONS),
     )
 
 

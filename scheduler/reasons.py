@@ -60,10 +60,14 @@ class Clocks:
     rules: tuple[CallingRule, ...]
     filters: tuple[tuple[CallingRule, str, Calendar], ...]
     window: Calendar
+    #: With recipientLocalTime and several zones, the campaign's window on the others.
+    other_windows: tuple[Calendar, ...] = ()
 
-    def blocking(self, ts: int) -> str | None:
-        """Which rule keeps ``ts`` out, in words: ``US-FL: 08:00-20:00 in America/New_York``,
-        ``US-UT: holiday 2026-07-24, Pioneer Day``; None when no rule does."""
+    def blocking(self, ts: int) -> tuple[str, str] | None:
+        """Which rule keeps ``ts`` out: its name, and why in words (``US-FL: 08:00-20:00 on
+        Mon in America/New_York``, ``US-UT: holiday 2026-07-24, Pioneer Day (America/Denver)``);
+        or, with several clocks, the clock whose window does not hold it. None when nothing
+        but the campaign's own window does."""
         for rule, zone, calendar in self.filters:
             if calendar.contains_ts(ts):
                 continue
@@ -72,10 +76,22 @@ class Clocks:
             if isinstance(skip, HolidayDays) and day in skip:
                 name = skip.name(day)
                 when = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
-                return f"{rule.name}: holiday {when}, {name} ({zone})"
+                return rule.name, f"{rule.name}: holiday {when}, {name} ({zone})"
             weekday = (day + 3) % 7
-            return f"{rule.name}: {rule.hours_text(weekday)} on {_WEEKDAY_ABBR[weekday]} in {zone}"
+            hours = rule.hours_text(weekday)
+            return rule.name, f"{rule.name}: {hours} on {_WEEKDAY_ABBR[weekday]} in {zone}"
+        for calendar in self.other_windows:
+            if not calendar.contains_ts(ts):
+                return "", f"outside the campaign's window on the {calendar.zone_key} clock"
         return None
+
+    def moved_by(self, due: int, start: int) -> tuple[str, str] | None:
+        """The rule that kept an attempt from the campaign window's first instant after
+        ``due`` (so that it started at ``start``), as ``blocking`` says it; else None."""
+        window_open = self.window.next_open_ts(due)
+        if window_open is None or window_open >= start:
+            return None
+        return self.blocking(window_open)
 
     def describe(self) -> str:
         """``America/Denver + America/North_Dakota/Center``: the customer's clocks."""
@@ -219,17 +235,23 @@ class ReasonContext:
         ``prev_end`` describe the attempt before it (``None`` for a first call);
         ``cap`` is the cap that held it back, ``(rule name, calls, seconds)``.
         """
-        text = self._sentence(number, why, start, due, prev_outcome, prev_end)
-        if cap is not None:
-            text += f"; {cap[0]}: {cap[1]} calls in {cap[2]} s, so not before then"
-        clocks = self.clocks
-        if clocks is not None:
+        if cap is None:
+            text = self._sentence(number, why, start, due, prev_outcome, prev_end)
+        else:
+            # The cap, not a window or a line, set the start: say when it was due, then why.
+            if number == 1 or prev_outcome is None or prev_end is None:
+                text = self._first_head
+            else:
+                text = self._sentence(number, _DUE, due, due, prev_outcome, prev_end)
+            text += (
+                f"; {cap[0]}: at most {cap[1]} calls in {duration(cap[2])}, so it waited "
+                f"until {self.label(start)}"
+            )
+        if self.clocks is not None:
             # Where the campaign's own window would have allowed a call, which rule did not?
-            window_open = clocks.window.next_open_ts(due)
-            if window_open is not None and window_open < start:
-                blocking = clocks.blocking(window_open)
-                if blocking is not None:
-                    text += f"; {blocking}"
+            moved = self.clocks.moved_by(due, start)
+            if moved is not None:
+                text += f"; {moved[1]}"
         return text
 
     def _sentence(
@@ -283,8 +305,25 @@ class ReasonContext:
     ) -> Expired:
         """The record of attempt ``number`` of ``phone``, due at ``due``, that can never start."""
         policy = self.policy
+        clocks = self.clocks
+        window_open = None if clocks is None else clocks.window.next_open_ts(due)
         if cause is ExpiryCause.NO_LATER_DAY:
             after = cause.value
+        elif clocks is not None and window_open is not None:
+            # The campaign's window goes on, but no instant of it suits the customer.
+            parts = []
+            if len(clocks.zones) > 1:
+                parts.append(
+                    f"the number may be on any of {len(clocks.zones)} clocks "
+                    f"({', '.join(clocks.zones)}) and no instant suits every one; give the "
+                    "customer a timezone"
+                )
+            blocking = clocks.blocking(window_open)
+            if blocking is not None:
+                parts.append(
+                    f"at the window's next opening, {self.label(window_open)}: {blocking[1]}"
+                )
+            after = "no callable instant is left (" + "; ".join(parts or ["rules"]) + ")"
         else:
             closed = self.calendar.last_close_ts()
             after = (
@@ -294,9 +333,8 @@ class ReasonContext:
                 + _local_date(closed, self.calendar)
             )
         if number == 1 or prev_outcome is None or prev_end is None:
-            why = (
-                f"attempt 1 of {policy.attempts}: still queued when {after} (the list did not fit)"
-            )
+            fit = "" if window_open is not None else " (the list did not fit)"
+            why = f"attempt 1 of {policy.attempts}: still queued when {after}{fit}"
         else:
             why = (
                 f"retry {number - 1} of {policy.retries}: {prev_outcome} at "

@@ -18,6 +18,7 @@ import bisect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from importlib.metadata import version as package_version
 from typing import Any
 
 from scheduler.callee import Callee, callee
@@ -27,10 +28,17 @@ from scheduler.retry import Finish, RetryPolicy
 from scheduler.rules import applies, rule_calendar
 from scheduler.spec import OUTCOMES, Campaign
 from scheduler.times import epoch_seconds, parse_instant
-from scheduler.tz import load_zone
+from scheduler.tz import TZDATA_VERSION, load_zone
 from scheduler.windows import Calendar, Intersection
 
-__all__ = ["OUTCOME_INDEX", "CustomerState", "LastCall", "Run"]
+__all__ = ["DATA_VERSIONS", "OUTCOME_INDEX", "CustomerState", "LastCall", "Run"]
+
+#: The versions of the data a plan depends on, recorded in every timeline.
+DATA_VERSIONS = {
+    "tzdata": TZDATA_VERSION,
+    "phonenumbers": package_version("phonenumbers"),
+    "holidays": package_version("holidays"),
+}
 
 #: Outcome -> small integer, the form outcomes take inside rows and saved state.
 OUTCOME_INDEX = {outcome: i for i, outcome in enumerate(OUTCOMES)}
@@ -176,7 +184,14 @@ class Run:
             calendar = Intersection(label, same_day, key[2]) if same_day or filters else label
             index = self._add_calendar(
                 calendar,
-                Clocks(who.zones, campaign.recipient_local_time, rules, tuple(filters), label),
+                Clocks(
+                    who.zones,
+                    campaign.recipient_local_time,
+                    rules,
+                    tuple(filters),
+                    label,
+                    same_day,
+                ),
             )
             self._calendar_of_key[key] = index
         self._pending_callee = (
@@ -332,11 +347,11 @@ class Run:
                 release = free if release is None or free > release else release
         return release
 
-    def cap_holding(self, customer: int, at: int) -> tuple[str, int, int] | None:
-        """The cap that kept ``customer``'s call from starting just before ``at`` (the one
-        whose window ends last), as ``(rule name, calls, seconds)``, or None."""
+    def cap_holding(self, customer: int, due: int, at: int) -> tuple[str, int, int] | None:
+        """The cap that kept ``customer``'s call, due at ``due``, from starting just before
+        ``at``, as ``(rule name, calls, seconds)``, or None."""
         starts = self.starts.get(customer)
-        if not starts:
+        if not starts or due >= at:
             return None
         for name, calls, seconds in self.caps[customer]:
             first = bisect.bisect_right(starts, at - 1 - seconds)
