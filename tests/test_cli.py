@@ -302,6 +302,7 @@ def test_preview_json_is_complete() -> None:
         "expired": 0,
         "busiestHour": {"start": "2026-03-06T09:00:00-05:00", "calls": 120},
         "outcomes": {"No Answer": 1600},
+        "rules": {},
     }
     assert len(data["finalStates"]) == 400
     assert set(data["finalStates"].values()) == {"exhausted"}

@@ -635,6 +635,7 @@ def test_summary_of_a_small_campaign() -> None:
         "expired": 0,
         "busiestHour": {"start": "2026-01-05T16:00:00-05:00", "calls": 3},
         "outcomes": {"No Answer": 4, "success": 1},
+        "rules": {},
     }
     assert timeline.final_states == {A: "exhausted", B: "done", C: "exhausted"}
 
