@@ -208,6 +208,7 @@ def _as_json(timeline: Timeline, limit: int | None) -> str:
         "timezone": timeline.campaign.timezone,
         "now": iso_utc(timeline.now.astimezone(UTC)),
         "tzdataVersion": timeline.tzdata_version,
+        "versions": timeline.versions,
         "warnings": list(timeline.warnings),
         "summary": timeline.summary().as_dict(),
         "attempts": [a.as_dict() for a in attempts],
@@ -244,6 +245,12 @@ def _as_csv(timeline: Timeline, limit: int | None) -> str:
     return out.getvalue()
 
 
+def _clocks_text(zones: tuple[str, ...], region: str | None) -> str:
+    """``America/Denver + 1 more, US-SD``: a customer's clocks and region, short."""
+    text = zones[0] if len(zones) == 1 else f"{zones[0]} + {len(zones) - 1} more"
+    return f"{text}, {region or 'region unknown'}"
+
+
 def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -262,11 +269,20 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
         f"planned from {iso_utc(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
     )
     table = Table(show_lines=False, header_style="bold")
-    for column in ("#", "phone", "try", "local start", "UTC start", "outcome", "why then"):
-        table.add_column(column, no_wrap=column != "why then")
     shown = timeline.attempts if limit is None else timeline.attempts[:limit]
+    # The customer's own clock and region, when any differ from the campaign's.
+    own = any(
+        a.callee is not None
+        and (a.callee.zones != (timeline.campaign.timezone,) or a.callee.region is not None)
+        for a in shown
+    )
+    columns = ["#", "phone", "try", "local start", "UTC start", "outcome", "why then"]
+    if own:
+        columns.insert(2, "zone, region")
+    for column in columns:
+        table.add_column(column, no_wrap=column not in ("why then", "zone, region"))
     for i, a in enumerate(shown, 1):
-        table.add_row(
+        cells = [
             str(i),
             a.phone,
             str(a.number),
@@ -274,7 +290,12 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
             a.start.strftime("%m-%d %H:%M:%SZ"),
             a.outcome,
             a.reason,
-        )
+        ]
+        if own:
+            callee = a.callee
+            where = "" if callee is None else _clocks_text(callee.zones, callee.region)
+            cells.insert(2, where)
+        table.add_row(*cells)
     console.print(table)
     hidden = len(timeline.attempts) - len(shown)
     if hidden:
@@ -313,6 +334,15 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
     facts.add_row(
         "outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none"
     )
+    for name, count in summary.rules.items():
+        facts.add_row(
+            f"rule {name}",
+            f"moved {count.moved:,} attempts, left {count.uncallable:,} customers uncallable",
+        )
+    if timeline.campaign.calling_rules or timeline.campaign.recipient_local_time:
+        facts.add_row(
+            "data", ", ".join(f"{name} {version}" for name, version in timeline.versions.items())
+        )
     console.print(facts)
     for warning in timeline.warnings:
         console.print(f"warning: {warning}", style="yellow")

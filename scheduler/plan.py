@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
+from scheduler.callee import Callee
 from scheduler.dialer import Wait, Why
 from scheduler.outcomes import OutcomeSource, always
 from scheduler.reasons import Expired, ReasonContext
@@ -121,6 +122,12 @@ class Attempt:
         return None if prev < 0 else self._rows[prev * _WIDTH + _END]
 
     @property
+    def callee(self) -> Callee | None:
+        """The customer's zones and region, when the campaign calls customers on their own
+        clocks or under calling rules; else None."""
+        return self._run.callees[self._rows[self._base + _CUSTOMER]]
+
+    @property
     def context(self) -> ReasonContext:
         """What this attempt's reason is built from: its clock, retry rule, lines."""
         return self._run.context(self._rows[self._base + _CUSTOMER])
@@ -164,8 +171,9 @@ class Attempt:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready row: phone, attemptNumber, start, end, localStart, due, outcome, reason."""
-        return {
+        """A JSON-ready row: phone, attemptNumber, start, end, localStart, due, outcome,
+        reason; and the customer's zones and region when the campaign places customers."""
+        row = {
             "phone": self.phone,
             "attemptNumber": self.number,
             "start": iso_utc(self.start),
@@ -175,6 +183,11 @@ class Attempt:
             "outcome": self.outcome,
             "reason": self.reason,
         }
+        callee = self.callee
+        if callee is not None:
+            row["zones"] = list(callee.zones)
+            row["region"] = callee.region
+        return row
 
 
 _new_attempt = object.__new__
