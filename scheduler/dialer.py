@@ -93,11 +93,16 @@ class _Group:
                 self.late_firsts = [row for row in self.late_firsts if row[1] not in removed]
                 heapq.heapify(self.held)
                 heapq.heapify(self.late_firsts)
-        due = firsts[0][0] if firsts else None
-        for queue in (retries, self.late_firsts, self.held):
-            if queue and (due is None or queue[0][0] < due):
-                due = queue[0][0]
-        return due
+        if self.held or self.late_firsts:
+            due = firsts[0][0] if firsts else None
+            for queue in (retries, self.late_firsts, self.held):
+                if queue and (due is None or queue[0][0] < due):
+                    due = queue[0][0]
+            return due
+        if firsts:
+            due = firsts[0][0]
+            return retries[0][0] if retries and retries[0][0] < due else due
+        return retries[0][0] if retries else None
 
     def hold(self, release: int, due: int, customer: int, number: int) -> None:
         """Keep an attempt back until ``release``."""
@@ -477,8 +482,9 @@ class Dialer:
         gate's release, and the search goes on without it.
         """
         gate = self.gate
+        find = self._find if self._single else self._next_across
         while True:
-            found = self._find()
+            found = find()
             if gate is None or found.__class__ is Wait:
                 return found
             at, _, g = found  # type: ignore[misc]

@@ -25,7 +25,7 @@ import re
 import threading
 from collections.abc import Container
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 import holidays as holidays_package
@@ -143,6 +143,10 @@ class CallingRule(BaseModel):
 
     def day_intervals(self) -> DayIntervals:
         """The allowed hours as seconds after midnight, per weekday; None for all day."""
+        return self._day_intervals
+
+    @cached_property
+    def _day_intervals(self) -> DayIntervals:
         days: list[tuple[tuple[int, int], ...] | None] = []
         for key in _WEEKDAY_KEYS:
             if key not in self.hours:

@@ -84,6 +84,7 @@ class Run:
         "_lines",
         "_own_clocks",
         "_pending_callee",
+        "_placement",
         "calendars",
         "callees",
         "campaign",
@@ -130,6 +131,10 @@ class Run:
         if self._own_clocks and not campaign.recipient_local_time:
             self._calendar_of_key[(base, (), ())] = 0
         self._pending_callee: tuple[Callee, tuple[tuple[str, int, int], ...]] | None = None
+        # Customers with the same zones and region share a calendar and caps.
+        self._placement: dict[
+            tuple[tuple[str, ...], str | None], tuple[int, tuple[tuple[str, int, int], ...]]
+        ] = {}
         #: Per customer: where they are (None when the campaign needs no such thing).
         self.callees: list[Callee | None] = []
         #: Per customer: the caps of the rules that apply, ``(rule name, calls, seconds)``.
@@ -165,6 +170,15 @@ class Run:
             customer.region if customer is not None else None,
             self.campaign.timezone,
         )
+        placed = self._placement.get((who.zones, who.region))
+        if placed is None:
+            placed = self._placement[(who.zones, who.region)] = self._place(who)
+        index, caps = placed
+        self._pending_callee = (who, caps)
+        return index
+
+    def _place(self, who: Callee) -> tuple[int, tuple[tuple[str, int, int], ...]]:
+        """The calendar index and the caps of customers with ``who``'s zones and region."""
         campaign = self.campaign
         rules = tuple(rule for rule in campaign.calling_rules if applies(rule, who.region))
         if campaign.recipient_local_time:
@@ -194,15 +208,10 @@ class Run:
                 ),
             )
             self._calendar_of_key[key] = index
-        self._pending_callee = (
-            who,
-            tuple(
-                (rule.name, rule.cap.calls, rule.cap.seconds)
-                for rule in rules
-                if rule.cap is not None
-            ),
+        caps = tuple(
+            (rule.name, rule.cap.calls, rule.cap.seconds) for rule in rules if rule.cap is not None
         )
-        return index
+        return index, caps
 
     def _add_calendar(self, calendar: Calendar, clocks: Clocks | None) -> int:
         zone = calendar.zone_key
