@@ -268,12 +268,15 @@ def test_preview_json_is_complete() -> None:
         "timezone",
         "now",
         "tzdataVersion",
+        "versions",
         "warnings",
         "summary",
         "attempts",
         "expired",
         "finalStates",
     }
+    assert set(data["versions"]) == {"tzdata", "phonenumbers", "holidays"}
+    assert data["versions"]["tzdata"] == TZDATA_VERSION
     assert data["campaign"] == "Q1 Customer Outreach"
     assert data["timezone"] == "America/New_York"
     assert data["now"] == "2026-03-06T14:00:00Z"
