@@ -25,7 +25,7 @@ from scheduler.callee import Callee, callee
 from scheduler.dialer import Dialer
 from scheduler.reasons import Clocks, Expired, ExpiryCause, ReasonContext
 from scheduler.retry import Finish, RetryPolicy
-from scheduler.rules import applies, rule_calendar
+from scheduler.rules import applies, holidays_for, rule_calendar
 from scheduler.spec import OUTCOMES, Campaign
 from scheduler.times import epoch_seconds, parse_instant
 from scheduler.tz import TZDATA_VERSION, load_zone
@@ -208,6 +208,13 @@ class Run:
                 ),
             )
             self._calendar_of_key[key] = index
+        for rule in rules:
+            if rule.holidays and holidays_for(rule, who.region) is None:
+                self.warnings.append(
+                    f"{rule.name}: no public holidays are known for region "
+                    f"{who.region or 'unknown'} (of {', '.join(rule.regions) or 'any region'}); "
+                    "its customers there may be called on holidays"
+                )
         caps = tuple(
             (rule.name, rule.cap.calls, rule.cap.seconds) for rule in rules if rule.cap is not None
         )
