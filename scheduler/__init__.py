@@ -6,6 +6,7 @@ calendar of calling windows, a deterministic timeline of call attempts
 """
 
 from scheduler import outcomes
+from scheduler.audit import AuditError, Violation, audit
 from scheduler.dialer import Why
 from scheduler.engine import CampaignStatus, Decision, DueAttempt, Engine, EngineError, replay
 from scheduler.plan import Attempt, Attempts, Expired, Summary, Timeline, plan
@@ -18,6 +19,7 @@ __all__ = [
     "TZDATA_VERSION",
     "Attempt",
     "Attempts",
+    "AuditError",
     "Calendar",
     "Campaign",
     "CampaignStatus",
@@ -31,8 +33,10 @@ __all__ = [
     "Expired",
     "Summary",
     "Timeline",
+    "Violation",
     "Why",
     "Window",
+    "audit",
     "outcomes",
     "plan",
     "replay",

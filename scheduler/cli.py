@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from scheduler import outcomes as outcome_sources
+from scheduler.audit import AuditError, audit
 from scheduler.plan import Timeline, plan
 from scheduler.retry import UnknownOutcome, check_outcome
 from scheduler.spec import Campaign
@@ -384,6 +385,71 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_calls(path: str) -> list[dict[str, Any]]:
+    """The rows of a call log: CSV with a ``phone,start,end,outcome`` header, or JSON Lines;
+    ``-`` reads standard input."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot read call log {path!r}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        _fail(f"cannot read call log {path!r}: it is not UTF-8 text")
+    name = "standard input" if path == "-" else path
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        rows = []
+        for line_number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                _fail(f"{name}: line {line_number} is not JSON: {error.msg}")
+            if not isinstance(row, dict):
+                _fail(f"{name}: line {line_number}: a call is a JSON object, got {row!r}")
+            rows.append(row)
+        return rows
+    reader = csv.DictReader(io.StringIO(text))
+    wanted = {"phone", "start", "end", "outcome"}
+    missing = wanted - set(reader.fieldnames or ())
+    if missing:
+        _fail(
+            f"{name}: a call log is CSV with the header phone,start,end,outcome (or JSON "
+            f"Lines); missing {', '.join(sorted(missing))}"
+        )
+    return list(reader)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    campaign, _ = load_campaign(args.spec)
+    calls = _read_calls(args.calls)
+    try:
+        violations = audit(campaign, calls)
+    except AuditError as error:
+        _fail(f"{args.calls}: {error}")
+    if args.format == "json":
+        print(json.dumps([v.as_dict() for v in violations], indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(markup=False) if sys.stdout.isatty() else Console(width=200, markup=False)
+        if violations:
+            table = Table(header_style="bold")
+            for column in ("code", "phone", "try", "start", "rule", "what"):
+                table.add_column(column, no_wrap=column != "what")
+            for v in violations:
+                table.add_row(
+                    v.code, v.phone, str(v.number), iso_utc(v.start), v.rule or "", v.message
+                )
+            console.print(table)
+        console.print(
+            f"{len(calls):,} calls, {len(violations):,} violation"
+            f"{'' if len(violations) == 1 else 's'}"
+        )
+    return 1 if violations else 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(Campaign.model_json_schema(by_alias=True), indent=2))
     return 0
@@ -418,6 +484,17 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a campaign spec, list every error")
     validate.add_argument("spec")
     validate.set_defaults(run=_validate)
+
+    audit_command = commands.add_parser(
+        "audit", help="check a call log (CSV or JSON Lines) against a campaign's rules"
+    )
+    audit_command.add_argument("spec", help="campaign JSON")
+    audit_command.add_argument(
+        "calls",
+        help="call log: CSV with header phone,start,end,outcome, or JSON Lines; - for stdin",
+    )
+    audit_command.add_argument("--format", choices=("table", "json"), default="table")
+    audit_command.set_defaults(run=_audit)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the campaign spec")
     schema.set_defaults(run=_schema)

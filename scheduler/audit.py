@@ -1,0 +1,316 @@
+"""A call log held against the campaign's rules: what any dialer did, checked call by call.
+
+``audit(campaign, calls)`` reads calls that really happened (``phone``,
+``start``, ``end``, ``outcome``; mappings or objects; aware datetimes or ISO
+8601 text with an offset) and returns every violation of the campaign's
+rules, in start order. A customer's attempt numbers are the order of its
+calls by start. The windows, rules, retry rule and caps are the ones
+``plan`` and ``Engine`` use (the same run places each customer on the same
+calendar), so a log produced by either has no violation.
+
+Codes:
+
+==================== ===================================================================
+``unknown-customer`` the call is to a phone that is not in the campaign
+``outside-window``   it starts outside the campaign's window for that customer
+``rule-hours``       it starts outside a rule's hours on one of the customer's clocks
+``holiday``          it starts on a rule's holiday on one of the customer's clocks
+``cap``              it breaks a rule's cap
+``too-many-attempts`` it is attempt number ``callRetries + 2`` or later
+``not-retryable``    it follows a call whose outcome is not retried
+``retry-too-early``  it starts before its retry was due (``fixed`` or ``next_day``)
+``overlap``          it starts before the same customer's previous call ended
+``concurrency``      it starts while ``maxConcurrency`` calls are in progress
+``pacing``           it starts less than ``callIntervalSeconds`` after the previous start
+==================== ===================================================================
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scheduler.reasons import Clocks, duration
+from scheduler.retry import Finish, check_outcome
+from scheduler.rules import HolidayDays
+from scheduler.run import Run
+from scheduler.spec import Campaign
+from scheduler.times import DAY, epoch_seconds, from_epoch, iso_utc, parse_instant
+from scheduler.tz import load_zone
+
+__all__ = ["CODES", "AuditError", "Violation", "audit"]
+
+#: Every violation code, in the order of the contract's table.
+CODES = (
+    "unknown-customer",
+    "outside-window",
+    "rule-hours",
+    "holiday",
+    "cap",
+    "too-many-attempts",
+    "not-retryable",
+    "retry-too-early",
+    "overlap",
+    "concurrency",
+    "pacing",
+)
+
+
+class AuditError(ValueError):
+    """A row of the log that cannot be read; the message names the row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: its ``code``, the call (``phone``, attempt ``number``, ``start``),
+    the calling ``rule`` by name where one is broken, and a sentence for a person."""
+
+    code: str
+    phone: str
+    number: int
+    start: datetime
+    rule: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready row."""
+        return {
+            "code": self.code,
+            "phone": self.phone,
+            "attemptNumber": self.number,
+            "start": iso_utc(self.start),
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    row: int
+    phone: str
+    start: int
+    end: int
+    outcome: str
+
+
+def _field(row: Any, name: str, index: int) -> Any:
+    if isinstance(row, Mapping):
+        if name not in row:
+            raise AuditError(f"call {index}: no {name!r} (a call has phone, start, end, outcome)")
+        return row[name]
+    if not hasattr(row, name):
+        raise AuditError(f"call {index}: no {name!r} (a call has phone, start, end, outcome)")
+    return getattr(row, name)
+
+
+def _read(calls: Iterable[Any]) -> list[_Call]:
+    read: list[_Call] = []
+    for index, row in enumerate(calls):
+        phone = _field(row, "phone", index)
+        if not isinstance(phone, str) or not phone:
+            raise AuditError(
+                f"call {index}: phone must be a text such as '+14155550001', got {phone!r}"
+            )
+        try:
+            start = parse_instant(_field(row, "start", index), "start")
+            end = parse_instant(_field(row, "end", index), "end")
+            outcome = check_outcome(_field(row, "outcome", index))
+        except (TypeError, ValueError) as error:
+            if isinstance(error, AuditError):
+                raise
+            raise AuditError(f"call {index} ({phone}): {error}") from None
+        start_ts = epoch_seconds(start, "start")
+        end_ts = epoch_seconds(end, "end") + (1 if end.microsecond else 0)
+        if end_ts < start_ts:
+            raise AuditError(
+                f"call {index} ({phone}): end {iso_utc(end)} is before start {iso_utc(start)}"
+            )
+        read.append(_Call(index, phone, start_ts, end_ts, outcome))
+    return read
+
+
+def audit(
+    campaign: Campaign,
+    calls: Iterable[Any],
+    *,
+    history: Mapping[str, Iterable[datetime | str]] | None = None,
+) -> list[Violation]:
+    """Every violation of ``campaign``'s rules in ``calls``, in start order.
+
+    ``calls`` are mappings or objects with ``phone``, ``start``, ``end`` and
+    ``outcome``; ``history`` gives, per phone, the starts of calls other
+    campaigns made (they count towards caps). A row that cannot be read
+    raises ``AuditError`` naming the row.
+
+    >>> from scheduler import Campaign
+    >>> c = Campaign(name="x", timezone="America/New_York", start_time="09:00",
+    ...              end_time="17:00", phone_list=("+14155550001",))
+    >>> [v.code for v in audit(c, [{"phone": "+14155550001", "outcome": "success",
+    ...     "start": "2026-03-09T22:15:00Z", "end": "2026-03-09T22:16:00Z"}])]
+    ['outside-window']
+    """
+    log = sorted(_read(calls), key=lambda call: (call.start, call.row))
+    first = log[0].start if log else 0
+    run = Run(campaign, clock=first, history=history)
+    run.add(campaign.unique_phones(), first)
+    policy = run.policy
+    zone = load_zone(campaign.timezone)
+    found: list[tuple[int, int, Violation]] = []
+
+    def report(call: _Call, number: int, code: str, rule: str | None, message: str) -> None:
+        violation = Violation(code, call.phone, number, from_epoch(call.start), rule, message)
+        found.append((call.start, call.row, violation))
+
+    def at(ts: int, tz: Any = zone) -> str:
+        return f"{from_epoch(ts).astimezone(tz):%Y-%m-%d %H:%M:%S} in {tz.key}"
+
+    previous: dict[str, _Call] = {}
+    numbers: dict[str, int] = {}
+    starts: dict[int, list[int]] = {c: list(s) for c, s in run.starts.items()}
+    running: list[int] = []  # ends of calls in progress, a heap
+    last_start: int | None = None
+    interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
+    for call in log:
+        customer = run.index.get(call.phone)
+        number = numbers.get(call.phone, 0) + 1
+        numbers[call.phone] = number
+        while running and running[0] <= call.start:
+            heapq.heappop(running)
+        if len(running) >= campaign.max_concurrency:
+            report(
+                call, number, "concurrency", None,
+                f"started at {at(call.start)} while {len(running)} calls were in progress; "
+                f"maxConcurrency is {campaign.max_concurrency}",
+            )  # fmt: skip
+        if interval and last_start is not None and call.start - last_start < interval:
+            report(
+                call, number, "pacing", None,
+                f"started {duration(call.start - last_start)} after the previous call; "
+                f"callIntervalSeconds is {interval} (even pacing)",
+            )  # fmt: skip
+        heapq.heappush(running, max(call.end, call.start + 1))
+        last_start = call.start
+        if customer is None:
+            report(
+                call, number, "unknown-customer", None,
+                f"{call.phone} is not a customer of this campaign",
+            )  # fmt: skip
+            continue
+        context = run.context(customer)
+        _check_place(call, number, run, customer, context.clocks, report, at)
+        before = previous.get(call.phone)
+        previous[call.phone] = call
+        if number > policy.attempts:
+            report(
+                call, number, "too-many-attempts", None,
+                f"attempt {number}, but callRetries {policy.retries} allows "
+                f"{policy.attempts} attempts",
+            )  # fmt: skip
+        if before is not None:
+            if call.start < before.end:
+                report(
+                    call, number, "overlap", None,
+                    f"started at {at(call.start)}, before the previous call ended at "
+                    f"{at(before.end)}",
+                )  # fmt: skip
+            follow = policy.after(
+                run.calendars[run.group[customer]], before.outcome, number - 1, before.start,
+                max(before.end, before.start + 1),
+            )  # fmt: skip
+            if follow is Finish.DONE:
+                report(
+                    call, number, "not-retryable", None,
+                    f"follows a call that ended {before.outcome!r}, which is not retried "
+                    f"(retryConditions: {', '.join(campaign.retry_conditions) or 'none'})",
+                )  # fmt: skip
+            elif follow is Finish.NO_LATER_DAY:
+                report(
+                    call, number, "retry-too-early", None,
+                    "a next_day retry, but no later day has a window after the previous call",
+                )  # fmt: skip
+            elif isinstance(follow, int) and call.start < follow:
+                mode = "next_day" if policy.next_day else "fixed"
+                report(
+                    call, number, "retry-too-early", None,
+                    f"started at {at(call.start)}; the retry was due from {at(follow)} "
+                    f"({mode}, retryDelaySeconds {policy.delay} after the previous call "
+                    f"ended at {at(before.end)})",
+                )  # fmt: skip
+        caps = run.caps[customer]
+        if caps:
+            history_starts = starts.setdefault(customer, [])
+            for name, calls_allowed, seconds in caps:
+                lo = bisect.bisect_right(history_starts, call.start - seconds)
+                hi = bisect.bisect_right(history_starts, call.start)
+                if hi - lo >= calls_allowed:
+                    report(
+                        call, number, "cap", name,
+                        f"{name} allows {calls_allowed} calls in {duration(seconds)}; this is "
+                        f"call {hi - lo + 1} since {at(call.start - seconds)}",
+                    )  # fmt: skip
+            bisect.insort(history_starts, call.start)
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [violation for _, _, violation in found]
+
+
+def _check_place(
+    call: _Call,
+    number: int,
+    run: Run,
+    customer: int,
+    clocks: Clocks | None,
+    report: Any,
+    at: Any,
+) -> None:
+    """The window, the rules' hours and their holidays, at the call's start."""
+    campaign = run.campaign
+    windows = [campaign.calendar()] if clocks is None else [clocks.window, *clocks.other_windows]
+    for window in windows:
+        if not window.contains_ts(call.start):
+            zone = load_zone(window.zone_key)
+            report(
+                call, number, "outside-window", None,
+                f"called at {at(call.start, zone)}, outside the campaign's window "
+                f"({_window_text(campaign, window.local_day(call.start))})",
+            )  # fmt: skip
+            break
+    if clocks is None:
+        return
+    for rule, zone_key, calendar in clocks.filters:
+        if calendar.contains_ts(call.start):
+            continue
+        zone = load_zone(zone_key)
+        day = calendar.local_day(call.start)
+        skip = calendar._skip
+        if isinstance(skip, HolidayDays) and day in skip:
+            report(
+                call, number, "holiday", rule.name,
+                f"called on {from_epoch(call.start).astimezone(zone):%Y-%m-%d} in {zone_key}, "
+                f"{skip.name(day)}; {rule.name} keeps {skip.describe()} public holidays free",
+            )  # fmt: skip
+        else:
+            weekday = (day + 3) % 7
+            report(
+                call, number, "rule-hours", rule.name,
+                f"called at {from_epoch(call.start).astimezone(zone):%H:%M} in {zone_key}; "
+                f"{rule.name} allows {rule.hours_text(weekday)} that day",
+            )  # fmt: skip
+
+
+def _window_text(campaign: Campaign, day: int) -> str:
+    weekday = (day + 3) % 7
+    rule = campaign.day_rule(weekday)
+    if rule is None:
+        return "no window that weekday"
+    start, end = rule
+    return f"{_clock(start)}-{_clock(end % DAY if end > DAY else end)}"
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
