@@ -43,8 +43,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def _read_json(path: str, what: str) -> Any:
+    """The JSON in file ``path`` (``-``: standard input)."""
+    name = "standard input" if path == "-" else path
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as error:
         _fail(f"cannot read {what} {path!r}: {error.strerror or error}")
     except UnicodeDecodeError:
@@ -52,7 +54,9 @@ def _read_json(path: str, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        _fail(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")
+        _fail(f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")
+    except RecursionError:
+        _fail(f"{name}: the JSON is nested too deeply to be a campaign spec")
 
 
 def _unwrap(body: Any, source: str) -> Any:
@@ -98,7 +102,8 @@ def load_campaign(path: str | None) -> tuple[Campaign, str]:
         ref = importlib.resources.files("scheduler").joinpath("examples", EXAMPLE)
         body, source = json.loads(ref.read_text(encoding="utf-8")), f"embedded example {EXAMPLE}"
     else:
-        body, source = _unwrap(_read_json(path, "campaign spec"), path), path
+        source = "standard input" if path == "-" else path
+        body = _unwrap(_read_json(path, "campaign spec"), source)
     if not isinstance(body, dict):
         _fail(f"{source}: a campaign spec is a JSON object, got {type(body).__name__}")
     try:
@@ -133,18 +138,18 @@ def _script_row(row: Any, where: str) -> tuple[str, int]:
 def _outcome_source(args: argparse.Namespace) -> outcome_sources.OutcomeSource:
     if args.outcomes == "always":
         try:
-            check_outcome(args.outcome)
+            check_outcome(args.outcome, "--outcome")
         except ValueError as error:
-            _fail(f"--outcome: {error}")
+            _fail(str(error))
         try:
             return outcome_sources.always(args.outcome, args.call_seconds)
         except ValueError as error:
-            _fail(f"--call-seconds: {error}")
+            _fail(f"--call-seconds: {str(error).removeprefix('seconds: ')}")
     if args.outcomes == "random":
         try:
             return outcome_sources.random(args.seed, answer_rate=args.answer_rate)
         except ValueError as error:
-            _fail(f"--answer-rate: {error}")
+            _fail(f"--answer-rate: {str(error).removeprefix('answer_rate: ')}")
     path = args.outcomes
     scripts = _read_json(path, "outcome script")
     if not isinstance(scripts, dict):
@@ -351,6 +356,7 @@ def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
 
 def _preview(args: argparse.Namespace) -> int:
     campaign, source = load_campaign(args.spec)
+    _strict(campaign, args)
     now = _parse_now(args.now)
     outcomes = _outcome_source(args)
     if args.limit is not None and args.limit < 0:
@@ -376,8 +382,19 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _strict(campaign: Campaign, args: argparse.Namespace) -> None:
+    """With ``--strict``, a spec with warnings is refused like an invalid one."""
+    if getattr(args, "strict", False) and campaign.warnings:
+        count = len(campaign.warnings)
+        _fail(
+            f"--strict: {count} warning{'' if count == 1 else 's'}:\n  "
+            + "\n  ".join(campaign.warnings)
+        )
+
+
 def _validate(args: argparse.Namespace) -> int:
     campaign, source = load_campaign(args.spec)
+    _strict(campaign, args)
     for warning in campaign.warnings:
         print(f"warning: {warning}")
     count = len(campaign.unique_phones())
@@ -463,7 +480,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     preview = commands.add_parser("preview", help="plan a campaign and show every call attempt")
-    preview.add_argument("spec", nargs="?", help="campaign JSON (default: an embedded example)")
+    preview.add_argument(
+        "spec", nargs="?", help="campaign JSON, - for stdin (default: an embedded example)"
+    )
+    preview.add_argument("--strict", action="store_true", help="treat warnings as errors")
     preview.add_argument(
         "--now", help="plan from this instant, ISO 8601 with offset (default: now)"
     )
@@ -482,7 +502,8 @@ def _parser() -> argparse.ArgumentParser:
     preview.set_defaults(run=_preview)
 
     validate = commands.add_parser("validate", help="check a campaign spec, list every error")
-    validate.add_argument("spec")
+    validate.add_argument("spec", help="campaign JSON, - for stdin")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
     validate.set_defaults(run=_validate)
 
     audit_command = commands.add_parser(

@@ -8,6 +8,7 @@ waits for the first window of a later local day, and at least the delay.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -27,8 +28,15 @@ class UnknownOutcome(ValueError):
 def check_outcome(outcome: object, where: str = "outcome") -> str:
     """Return ``outcome`` if it is in the vocabulary, else raise ``UnknownOutcome``."""
     if not isinstance(outcome, str) or outcome not in OUTCOME_SET:
+        hint = ""
+        if isinstance(outcome, str):
+            folded = {o.casefold().replace("-", " "): o for o in OUTCOMES}
+            match = folded.get(outcome.casefold().replace("-", " ").replace("_", " ").strip())
+            close = difflib.get_close_matches(outcome, OUTCOMES, n=1, cutoff=0.7)
+            if match or close:
+                hint = f" (did you mean {(match or close[0])!r}? spelling is exact)"
         raise UnknownOutcome(
-            f"{where}: unknown outcome {outcome!r}; allowed: {', '.join(OUTCOMES)}"
+            f"{where}: unknown outcome {outcome!r}{hint}; allowed: {', '.join(OUTCOMES)}"
         )
     return outcome
 

@@ -9,6 +9,7 @@ listed in ``Campaign.warnings``.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import date
 from functools import cached_property, lru_cache
@@ -189,6 +190,21 @@ class DaySchedule(_Model):
             parse_clock(value, end=True)
             _check_window(info.data.get("start_time"), value)
         return value
+
+
+def _suggest(name: str, model: type[BaseModel]) -> str:
+    """``; did you mean 'timezone'?`` for a field name close to one of ``model``'s."""
+    known: dict[str, str] = {}
+    for field_name, field in model.model_fields.items():
+        spelling = field.alias or field_name
+        known[field_name.casefold()] = spelling
+        known[spelling.casefold()] = spelling
+        known[field_name.replace("_", "").casefold()] = spelling
+    folded = name.replace("_", "").replace("-", "").casefold()
+    if folded in known:
+        return f"; did you mean {known[folded]!r}?"
+    close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.75)
+    return f"; did you mean {known[close[0]]!r}?" if close else ""
 
 
 def _zone_key(value: str) -> str:
@@ -465,14 +481,39 @@ class Campaign(_Model):
                 warnings.append(f"{phone} is listed {count} times; it is called once")
         if len(set(self.retry_conditions)) != len(self.retry_conditions):
             warnings.append("retryConditions lists an outcome more than once")
-        unknown = [f"{name!r}" for name in sorted(self.model_extra or {})]
+        unknown = [
+            (f"{name!r}", _suggest(name, Campaign)) for name in sorted(self.model_extra or {})
+        ]
         for key, schedule in sorted(self.day_schedules.items()):
             unknown += [
-                f"'daySchedules[{key!r}].{name}'" for name in sorted(schedule.model_extra or {})
+                (f"'daySchedules[{key!r}].{name}'", _suggest(name, DaySchedule))
+                for name in sorted(schedule.model_extra or {})
             ]
         for i, customer in enumerate(self.customers):
-            unknown += [f"'customers[{i}].{name}'" for name in sorted(customer.model_extra or {})]
-        warnings.extend(f"unknown field {name} is kept but not used" for name in unknown)
+            unknown += [
+                (f"'customers[{i}].{name}'", _suggest(name, Customer))
+                for name in sorted(customer.model_extra or {})
+            ]
+        warnings.extend(
+            f"unknown field {name} is kept but not used{hint}" for name, hint in unknown
+        )
+        # An end before the start is an overnight window: right for a night shift, a
+        # surprise for someone who swapped the two.
+        for where, schedule in [
+            ("", self),
+            *((f"daySchedules[{k!r}].", v) for k, v in sorted(self.day_schedules.items())),
+        ]:
+            start, end = schedule.start_time, schedule.end_time
+            if (
+                start is not None
+                and end is not None
+                and end not in ("00:00", "00:00:00")
+                and parse_clock(end, end=True) < parse_clock(start, end=False)
+            ):
+                warnings.append(
+                    f"{where}startTime {start} is after {where}endTime {end}: an overnight "
+                    f"window from {start} to {end} the next morning"
+                )
         return tuple(warnings)
 
     # -- derived views --------------------------------------------------------

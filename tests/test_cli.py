@@ -818,39 +818,37 @@ BAD_INPUT: list[tuple[str, tuple[str, ...], dict[str, bytes], str]] = [
         "zero_call_seconds",
         ("preview", "--now", NOW, "--call-seconds", "0"),
         {},
-        "scheduler: --call-seconds: seconds: call length must be a whole number of seconds >= 1, "
-        "got 0",
+        "scheduler: --call-seconds: call length must be a whole number of seconds >= 1, got 0",
     ),
     (
         "negative_call_seconds",
         ("preview", "--now", NOW, "--call-seconds", "-5"),
         {},
-        "scheduler: --call-seconds: seconds: call length must be a whole number of seconds >= 1, "
-        "got -5",
+        "scheduler: --call-seconds: call length must be a whole number of seconds >= 1, got -5",
     ),
     (
         "unknown_outcome",
         ("preview", "--now", NOW, "--outcome", "Maybe"),
         {},
-        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+        f"scheduler: --outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
     ),
     (
         "unknown_outcome_and_zero_call_seconds",
         ("preview", "--now", NOW, "--outcome", "Maybe", "--call-seconds", "0"),
         {},
-        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+        f"scheduler: --outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
     ),
     (
         "answer_rate_above_1",
         ("preview", "--now", NOW, "--outcomes", "random", "--answer-rate", "1.5"),
         {},
-        "scheduler: --answer-rate: answer_rate: must be between 0 and 1, got 1.5",
+        "scheduler: --answer-rate: must be between 0 and 1, got 1.5",
     ),
     (
         "answer_rate_below_0",
         ("preview", "--now", NOW, "--outcomes", "random", "--answer-rate", "-0.1"),
         {},
-        "scheduler: --answer-rate: answer_rate: must be between 0 and 1, got -0.1",
+        "scheduler: --answer-rate: must be between 0 and 1, got -0.1",
     ),
     (
         "now_after_9000",
@@ -943,7 +941,7 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_unknown_outcome_names_the_vocabulary() -> None:
     assert_one_error_line(
         run("preview", "--now", NOW, "--outcome", "Maybe"),
-        f"scheduler: --outcome: outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
+        f"scheduler: --outcome: unknown outcome 'Maybe'; allowed: {ALLOWED}",
     )
     assert ALLOWED == (
         "success, Rejected, Unreachable, Busy, No Answer, Network Error, Invalid, Timeout, "

@@ -316,7 +316,43 @@ def test_snake_case_names_the_api_has_no_default_for() -> None:
 def test_valid_times(fields: dict[str, str], rule: tuple[int, int]) -> None:
     campaign = Campaign.model_validate({"name": "x", **fields})
     assert campaign.day_rule(0) == rule
-    assert campaign.warnings == ()
+    overnight = rule[1] > 86_400
+    assert campaign.warnings == (
+        (
+            "startTime 22:00 is after endTime 06:00: an overnight window from 22:00 to 06:00 "
+            "the next morning",
+        )
+        if overnight
+        else ()
+    )
+
+
+def test_an_overnight_day_schedule_is_named_in_the_warnings() -> None:
+    campaign = Campaign.model_validate(
+        {"name": "x", "daySchedules": {"4": {"startTime": "20:00", "endTime": "02:00"}}}
+    )
+    assert campaign.warnings == (
+        "daySchedules['4'].startTime 20:00 is after daySchedules['4'].endTime 02:00: an "
+        "overnight window from 20:00 to 02:00 the next morning",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "hint"),
+    [
+        ("timeZone", "timezone"),
+        ("startime", "startTime"),
+        ("call_retry", "callRetries"),
+        ("activedays", "activeDays"),
+        ("maxconcurrency", "maxConcurrency"),
+    ],
+    ids=["timeZone", "startime", "call_retry", "activedays", "maxconcurrency"],
+)
+def test_a_misspelt_field_is_a_warning_with_a_suggestion(field: str, hint: str) -> None:
+    campaign = Campaign.model_validate({"name": "x", field: "1"})
+    assert campaign.warnings == (
+        f"unknown field {field!r} is kept but not used; did you mean {hint!r}?",
+    )
 
 
 def test_24_00_is_accepted_as_a_day_schedule_end() -> None:
@@ -1125,8 +1161,9 @@ def test_unknown_nested_fields_are_kept_and_named_in_the_warnings() -> None:
         }
     )
     assert campaign.warnings == (
-        "unknown field 'daySchedules['5'].startime' is kept but not used",
-        "unknown field 'customers[0].propertes' is kept but not used",
+        "unknown field 'daySchedules['5'].startime' is kept but not used; "
+        "did you mean 'startTime'?",
+        "unknown field 'customers[0].propertes' is kept but not used; did you mean 'properties'?",
     )
     # The typo is not read as startTime: Saturday keeps the campaign's 09:00 start.
     assert campaign.day_rule(5) == (9 * 3600, 14 * 3600)
