@@ -499,11 +499,11 @@ class Campaign(_Model):
         )
         # An end before the start is an overnight window: right for a night shift, a
         # surprise for someone who swapped the two.
-        for where, schedule in [
-            ("", self),
-            *((f"daySchedules[{k!r}].", v) for k, v in sorted(self.day_schedules.items())),
-        ]:
-            start, end = schedule.start_time, schedule.end_time
+        times = [("", self.start_time, self.end_time)] + [
+            (f"daySchedules[{key!r}].", schedule.start_time, schedule.end_time)
+            for key, schedule in sorted(self.day_schedules.items())
+        ]
+        for where, start, end in times:
             if (
                 start is not None
                 and end is not None
