@@ -174,6 +174,7 @@ class Dialer:
     __slots__ = (
         "_changed",
         "_groups",
+        "_horizon",
         "_rank",
         "_ready",
         "_single",
@@ -202,6 +203,9 @@ class Dialer:
         # changed since the last answer are recomputed first.
         self._waiting: list[tuple[int, int, int]] = []
         self._ready: list[tuple[tuple[int, int, int], int, int]] = []
+        # The latest instant a group was set aside from (moved to `waiting` at its next
+        # opening after it): a search from an earlier instant must look at every group.
+        self._horizon = clock
         # The rank of each group's live entry in `ready`, or None when it has none.
         self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
@@ -580,6 +584,13 @@ class Dialer:
         at = base_at
         groups, stamps, waiting, ready = self._groups, self._stamps, self._waiting, self._ready
         ranks, removed = self._rank, self.removed
+        if base_at < self._horizon:
+            # Groups were set aside from a later instant (a look ahead while a line's end
+            # was unknown, then an earlier end): look at every group again from here.
+            self._changed.update(range(len(groups)))
+            waiting.clear()
+            ready.clear()
+        self._horizon = base_at
         doubtful: list[int] = []
         for g in self._changed:
             stamp = stamps[g] = stamps[g] + 1
@@ -634,6 +645,8 @@ class Dialer:
                     return at, (base_why if at == base_at else _WINDOW), g
                 heapq.heappop(ready)
                 ranks[g] = None
+                if at > self._horizon:
+                    self._horizon = at
                 opening = calendar.next_open_ts(at)
                 if opening is not None:
                     heapq.heappush(waiting, (opening, g, stamp))
@@ -649,5 +662,6 @@ class Dialer:
                 self._changed.update(doubtful)
                 if doubtful:
                     return Wait.BLOCKED
-                return Wait.CLOSED if self.closing else Wait.IDLE
+                queued = any(groups[g].earliest_due(removed) is not None for g in self.closing)
+                return Wait.CLOSED if queued else Wait.IDLE
             at = waiting[0][0]

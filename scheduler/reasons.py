@@ -7,6 +7,7 @@ million-attempt plan does not format a million strings it may never show.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -17,13 +18,13 @@ from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
 from scheduler.rules import CallingRule, HolidayDays
 from scheduler.times import DAY, from_epoch, iso_utc
-from scheduler.tz import zone_table
+from scheduler.tz import abbreviation_points, zone_table
 from scheduler.windows import Calendar
 
 __all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration"]
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_WINDOW, _DUE = int(Why.WINDOW), int(Why.DUE)
+_NOW, _WINDOW, _DUE = int(Why.NOW), int(Why.WINDOW), int(Why.DUE)
 # "HH:MM" of every minute of a day, for labels built by the hundred thousand.
 _HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -145,6 +146,7 @@ class ReasonContext:
         "_next_day",
         "_offset_at",
         "_opening_memo",
+        "_points",
         "_retries",
         "_then",
         "calendar",
@@ -172,6 +174,7 @@ class ReasonContext:
         self.interval = interval
         self.calendar = calendar
         self._offset_at = zone_table(calendar.zone_key).offset_at
+        self._points = abbreviation_points(calendar.zone_key)
         # The parts of sentences that are the same for every attempt of the campaign.
         self._delay = duration(policy.delay)
         self._retries = policy.retries
@@ -198,8 +201,9 @@ class ReasonContext:
         wall = ts + offset
         days = wall // DAY
         clock = wall - days * DAY
-        # Offsets lie within a day either side of UTC: one integer key per (day, offset).
-        key = days * 4 * DAY + offset
+        # One integer key per (day, offset, stretch between the zone's listed changes):
+        # offsets lie within a day either side of UTC, and a zone lists a few hundred.
+        key = (days * 4 * DAY + offset) * 8192 + bisect.bisect_right(self._points, ts)
         parts = self._abbreviations.get(key)
         if parts is None:
             abbr = from_epoch(ts).astimezone(self.zone).tzname()
@@ -277,22 +281,35 @@ class ReasonContext:
                 "; no free line or pacing slot before that window closed; "
                 f"next opening is {label(start)}"
             )
+        # The engine's clock, when the host asked for calls later than they were due.
+        asked = (
+            f"; placed when calls were next asked for, at {label(start)}"
+            if why == _NOW and start > due and opening is None
+            else ""
+        )
         if number == 1 or prev_outcome is None or prev_end is None:
-            if why <= _DUE:
+            if why <= _DUE and not asked:
                 return self._first_now
+            if asked:
+                return f"{self._first_head}, queued at {label(due)}{asked}"
             return f"{self._first_head}, next in list order{closed}{then}"
         head = f"retry {number - 1} of {self._retries}: {prev_outcome} at {label(prev_end)}"
         delay = self._delay
         if self._next_day:
+            if due == prev_end + self.policy.delay:  # the delay, not the later day, set it
+                return (
+                    f"{head}; next_day: due {label(due)}, {delay} after the call (a later "
+                    f"day){closed}{then}{asked}"
+                )
             return (
                 f"{head}; next_day: due {label(due)}, the first window of a later day "
-                f"and at least {delay} after the call{closed}{then}"
+                f"and at least {delay} after the call{closed}{then}{asked}"
             )
         if opening is not None:
             return f"{head}, {delay} delay ends after the window closes{closed}{then}"
-        if why <= _DUE or start == due:
+        if (why <= _DUE or start == due) and not asked:
             return f"{head}, {delay} delay ends at {label(due)}"
-        return f"{head}, {delay} delay ended at {label(due)}{then}"
+        return f"{head}, {delay} delay ended at {label(due)}{then}{asked}"
 
     def expired(
         self,

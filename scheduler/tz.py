@@ -27,6 +27,7 @@ __all__ = [
     "TZDATA_VERSION",
     "UnknownTimeZone",
     "ZoneTable",
+    "abbreviation_points",
     "available_zones",
     "check_zone_key",
     "load_zone",
@@ -121,6 +122,14 @@ def _tzif_transitions(key: str) -> tuple[list[int], bool]:
 # ``covered`` is listed. A plain tuple, not a NamedTuple: readers unpack it, and
 # exact tuples unpack and index faster on the hot path.
 _State = tuple[tuple[int, ...], tuple[int, ...], int, int, int]
+
+
+@cache
+def abbreviation_points(key: str) -> tuple[int, ...]:
+    """Every instant the zone's TZif file lists a change at, abbreviation-only changes
+    included (New York's EWT became EPT on 1945-08-14 at the same offset). Past the last
+    one, the file's rule changes the abbreviation only with the offset."""
+    return tuple(_tzif_transitions(key)[0])
 
 
 class ZoneTable:
