@@ -134,22 +134,31 @@ def instants(
     zone: str = "UTC",
     *,
     years: tuple[int, int] = (_FIRST_YEAR, _LAST_YEAR),
-    near: int = 3 * DAY,
+    before: int = 3 * DAY,
+    after: int = 3 * DAY,
 ) -> datetime:
     """A whole-second aware UTC instant: in 2026 half the time, any year of ``years``
-    otherwise; and half the time within ``near`` seconds of one of ``zone``'s offset
-    changes, where windows and delays are easiest to get wrong."""
+    otherwise; and half the time from ``before`` seconds before to ``after`` seconds after
+    one of ``zone``'s offset changes, where windows and delays are easiest to get wrong (a
+    change of another year when the zone has none in the year drawn)."""
     first, last = years
     this_year = [2026] if first <= 2026 <= last else []
+    # sampled_from, not integers: integers favour their bounds, and 1900 is not that special.
     year = draw(st.sampled_from([*this_year, *range(first, last + 1)]))
     lo = epoch_seconds(datetime(year, 1, 1, tzinfo=UTC))
     hi = epoch_seconds(datetime(year + 1, 1, 1, tzinfo=UTC))
-    changes = _transitions(zone, year)
+    changes = _transitions(zone, year) or tuple(
+        t for t in _transitions(zone, None) if _year_start(first) <= t < _year_start(last + 1)
+    )
     near_a_change: bool = draw(st.booleans())
     if changes and near_a_change:
-        ts = draw(st.sampled_from(changes)) + draw(st.integers(-near, near))
-        return from_epoch(min(max(ts, lo), hi - 1))
+        ts = draw(st.sampled_from(changes)) + draw(st.integers(-before, after))
+        return from_epoch(min(max(ts, _year_start(first)), _year_start(last + 1) - 1))
     return from_epoch(lo + draw(st.integers(0, hi - lo - 1)))
+
+
+def _year_start(year: int) -> int:
+    return epoch_seconds(datetime(year, 1, 1, tzinfo=UTC))
 
 
 @st.composite
