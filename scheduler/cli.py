@@ -12,10 +12,12 @@ import importlib.resources
 import io
 import json
 import os
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -257,101 +259,151 @@ def _clocks_text(zones: tuple[str, ...], region: str | None) -> str:
     return f"{text}, {region or 'region unknown'}"
 
 
-def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _width() -> int | None:
+    """The terminal's width, or None when the output is piped (plain lines, no wrapping)."""
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((100, 24)).columns
 
-    class _Console(Console):
-        def on_broken_pipe(self) -> None:
-            # A reader that stops early (``| head``) is not an error; rich would exit 1.
-            raise BrokenPipeError
 
-    # Piped output has no terminal width to fit; keep rows whole rather than cut at 80 columns.
-    # No markup: names, reasons and warnings are the user's text, "[red]" included.
-    console = _Console(markup=False) if sys.stdout.isatty() else _Console(width=220, markup=False)
-    summary = timeline.summary()
-    console.print(
-        f"{timeline.campaign.name} ({source}) in {timeline.campaign.timezone}, "
-        f"planned from {iso_utc(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
-    )
-    table = Table(show_lines=False, header_style="bold")
+def attempt_lines(timeline: Timeline, limit: int | None, width: int | None) -> list[str]:
+    """The attempts as text for a terminal ``width`` columns wide (None: piped).
+
+    Piped, each attempt is one unpadded line, fields two spaces apart. On a
+    terminal, the columns are aligned; the reason goes on its own indented
+    line below narrower than 160 columns, and the UTC start is left out below
+    100 columns; long reasons wrap under themselves.
+    """
     shown = timeline.attempts if limit is None else timeline.attempts[:limit]
-    # The customer's own clock and region, when any differ from the campaign's.
     own = any(
         a.callee is not None
         and (a.callee.zones != (timeline.campaign.timezone,) or a.callee.region is not None)
         for a in shown
     )
-    columns = ["#", "phone", "try", "local start", "UTC start", "outcome", "why then"]
-    if own:
-        columns.insert(2, "zone, region")
-    for column in columns:
-        table.add_column(column, no_wrap=column not in ("why then", "zone, region"))
+    lines: list[str] = []
+    if width is not None and shown:
+        header = f"{'#':>5} {'phone':<16} {'try':>2} {'local start':<22}"
+        if width >= 100:
+            header += f" {'UTC start':<15}"
+        header += " outcome"
+        lines.append(header if width < 160 else f"{header:<{len(header) + 14}}  why then")
     for i, a in enumerate(shown, 1):
-        cells = [
-            str(i),
-            a.phone,
-            str(a.number),
-            a.local_start.strftime("%a %m-%d %H:%M:%S %Z"),
-            a.start.strftime("%m-%d %H:%M:%SZ"),
-            a.outcome,
-            a.reason,
-        ]
-        if own:
-            callee = a.callee
-            where = "" if callee is None else _clocks_text(callee.zones, callee.region)
-            cells.insert(2, where)
-        table.add_row(*cells)
-    console.print(table)
-    hidden = len(timeline.attempts) - len(shown)
-    if hidden:
-        console.print(f"... {hidden:,} more attempts (--limit 0 shows all; --format json or csv)")
-    if timeline.expired:
-        expired = Table(title="expired", header_style="bold")
-        for column in ("phone", "try", "why"):
-            expired.add_column(column)
-        for e in timeline.expired[: limit or None]:
-            expired.add_row(e.phone, str(e.number), e.reason)
-        console.print(expired)
+        local = a.local_start.strftime("%a %m-%d %H:%M:%S %Z")
+        utc = a.start.strftime("%m-%d %H:%M:%SZ")
+        where = ""
+        if own and a.callee is not None:
+            where = _clocks_text(a.callee.zones, a.callee.region)
+        if width is None:
+            fields = [str(i), a.phone, str(a.number), local, utc, a.outcome]
+            lines.append("  ".join([*fields, *([where] if own else []), a.reason]))
+            continue
+        cells = [f"{i:>5}", f"{a.phone:<16}", f"{a.number:>2}", f"{local:<22}"]
+        if width >= 100:
+            cells.append(f"{utc:<15}")
+        cells.append(a.outcome)
+        head = " ".join(cells)
+        if width >= 160:
+            indent = len(head) + 2 - len(a.outcome) + 21
+            text = textwrap.wrap(a.reason, max(width - indent, 30)) or [""]
+            lines.append(f"{head:<{indent - 2}}  {text[0]}")
+            lines += [" " * indent + rest for rest in text[1:]]
+        else:
+            lines.append(head)
+            lines += textwrap.wrap(
+                a.reason, width - 1, initial_indent=" " * 9, subsequent_indent=" " * 11
+            )
+        if own and where:
+            lines.append(" " * 9 + where)
+    return lines
 
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
-    facts.add_row("customers", f"{summary.customers:,}")
-    facts.add_row("attempts", f"{summary.attempts:,}")
+
+def _fact_lines(timeline: Timeline, width: int | None) -> list[str]:
+    summary = timeline.summary()
+    facts: list[tuple[str, str]] = [
+        ("customers", f"{summary.customers:,}"),
+        ("attempts", f"{summary.attempts:,}"),
+    ]
+    zone = summary.zone
     if summary.first_call and summary.last_call:
-        zone = timeline.attempts[0].context.zone
-        facts.add_row(
-            "first call", summary.first_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+        facts.append(("first call", summary.first_call.astimezone(zone).strftime(_LONG)))
+        facts.append(("last call", summary.last_call.astimezone(zone).strftime(_LONG)))
+    if len(summary.calls_per_day) > 31:
+        weeks: dict[date, int] = {}
+        for day, calls in summary.calls_per_day.items():
+            monday = day - timedelta(days=day.weekday())
+            weeks[monday] = weeks.get(monday, 0) + calls
+        facts.append(("calls per week", ", ".join(f"{d:%m-%d} {n:,}" for d, n in weeks.items())))
+    else:
+        facts.append(
+            (
+                "calls per day",
+                ", ".join(f"{d:%a %m-%d} {n:,}" for d, n in summary.calls_per_day.items())
+                or "none",
+            )
         )
-        facts.add_row(
-            "last call", summary.last_call.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
-        )
-    facts.add_row(
-        "calls per day",
-        ", ".join(f"{d:%a %m-%d} {n:,}" for d, n in summary.calls_per_day.items()) or "none",
-    )
-    facts.add_row("reached last attempt", f"{summary.reached_last_attempt:,}")
-    facts.add_row("expired", f"{summary.expired:,}")
+    facts.append(("reached last attempt", f"{summary.reached_last_attempt:,}"))
+    facts.append(("expired", f"{summary.expired:,}"))
     if summary.busiest_hour:
         hour, calls = summary.busiest_hour
-        local = hour.astimezone(summary.zone)
-        facts.add_row("busiest hour", f"{local:%a %Y-%m-%d %H:00 %Z} ({calls:,} calls)")
-    facts.add_row(
-        "outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none"
+        local = hour.astimezone(zone)
+        facts.append(("busiest hour", f"{local:%a %Y-%m-%d %H:00 %Z} ({calls:,} calls)"))
+    facts.append(
+        ("outcomes", ", ".join(f"{k} {v:,}" for k, v in summary.outcomes.items()) or "none")
     )
     for name, count in summary.rules.items():
-        facts.add_row(
-            f"rule {name}",
-            f"moved {count.moved:,} attempts, left {count.uncallable:,} customers uncallable",
+        facts.append(
+            (
+                f"rule {name}",
+                f"moved {count.moved:,} attempts, left {count.uncallable:,} customers uncallable",
+            )
         )
     if timeline.campaign.calling_rules or timeline.campaign.recipient_local_time:
-        facts.add_row(
-            "data", ", ".join(f"{name} {version}" for name, version in timeline.versions.items())
+        facts.append(
+            ("data", ", ".join(f"{name} {version}" for name, version in timeline.versions.items()))
         )
-    console.print(facts)
-    for warning in timeline.warnings:
-        console.print(f"warning: {warning}", style="yellow")
+    label = max(len(name) for name, _ in facts) + 2
+    lines = []
+    for name, value in facts:
+        if width is None:
+            lines.append(f"{name:<{label}}{value}")
+            continue
+        wrapped = textwrap.wrap(value, max(width - label - 1, 20)) or [""]
+        lines.append(f"{name:<{label}}{wrapped[0]}")
+        lines += [" " * label + rest for rest in wrapped[1:]]
+    return lines
+
+
+_LONG = "%a %Y-%m-%d %H:%M %Z"
+
+
+def _print_table(timeline: Timeline, limit: int | None, source: str) -> None:
+    width = _width()
+    out: list[str] = [
+        f"{timeline.campaign.name} ({source}) in {timeline.campaign.timezone}, "
+        f"planned from {iso_utc(timeline.now.astimezone(UTC))}, tzdata {timeline.tzdata_version}"
+    ]
+    out += attempt_lines(timeline, limit, width)
+    hidden = len(timeline.attempts) - min(len(timeline.attempts), limit or len(timeline.attempts))
+    if hidden:
+        out.append(f"... {hidden:,} more attempts (--limit 0 shows all; --format json or csv)")
+    if timeline.expired:
+        out.append(f"expired ({len(timeline.expired):,}):")
+        shown = timeline.expired[: limit or None]
+        for e in shown:
+            text = f"{e.phone}  attempt {e.number}: {e.reason}"
+            if width is None:
+                out.append(text)
+            else:
+                out += textwrap.wrap(text, width - 1, subsequent_indent=" " * 4)
+        if len(shown) < len(timeline.expired):
+            out.append(
+                f"... {len(timeline.expired) - len(shown):,} more expired "
+                "(--limit 0 shows all; --format json or csv)"
+            )
+    out += _fact_lines(timeline, width)
+    out += [f"warning: {warning}" for warning in timeline.warnings]
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -122,12 +122,8 @@ SMALL: dict[str, Any] = {
 
 
 def table_rows(out: str) -> list[list[str]]:
-    """The cells of each row of the attempts table (rows start with a box-drawing bar)."""
-    return [
-        [cell.strip() for cell in line.strip().strip("│").split("│")]
-        for line in out.splitlines()
-        if re.match(r"^│ \d+ +│", line)
-    ]
+    """The fields of each attempt line of piped table output (they are two spaces apart)."""
+    return [line.split("  ") for line in out.splitlines() if re.match(r"^\d+  \+", line)]
 
 
 # -- both ways to start it -------------------------------------------------------
