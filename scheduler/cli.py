@@ -26,9 +26,10 @@ from pydantic import ValidationError
 from scheduler import outcomes as outcome_sources
 from scheduler.audit import AuditError, audit
 from scheduler.plan import Timeline, plan
+from scheduler.reasons import no_window_cause
 from scheduler.retry import UnknownOutcome, check_outcome
 from scheduler.spec import Campaign
-from scheduler.times import iso_utc
+from scheduler.times import check_now, iso_utc
 
 __all__ = ["main"]
 
@@ -446,9 +447,15 @@ def _strict(campaign: Campaign, args: argparse.Namespace) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     campaign, source = load_campaign(args.spec)
+    now = _parse_now(args.now)
+    never = no_window_cause(campaign.calendar(), campaign, check_now(now))
+    if never is not None and args.strict:
+        _fail(f"--strict: nothing can be called: {never}")
     _strict(campaign, args)
     for warning in campaign.warnings:
         print(f"warning: {warning}")
+    if never is not None:
+        print(f"warning: nothing can be called from {iso_utc(now)}: {never}")
     count = len(campaign.unique_phones())
     print(f"{source}: valid campaign spec ({count} customer{'' if count == 1 else 's'})")
     return 0
@@ -556,6 +563,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a campaign spec, list every error")
     validate.add_argument("spec", help="campaign JSON, - for stdin")
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    validate.add_argument("--now", help="check from this instant, ISO 8601 (default: now)")
     validate.set_defaults(run=_validate)
 
     audit_command = commands.add_parser(

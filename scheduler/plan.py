@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from scheduler.callee import Callee
 from scheduler.dialer import Wait, Why
 from scheduler.outcomes import OutcomeSource, always
-from scheduler.reasons import Expired, ReasonContext
+from scheduler.reasons import Expired, ReasonContext, no_window_cause
 from scheduler.retry import check_outcome
 from scheduler.run import DATA_VERSIONS, OUTCOME_INDEX, CustomerState, Run
 from scheduler.spec import OUTCOMES, WEEKDAYS, Campaign
@@ -505,10 +505,18 @@ def _plan_warnings(
 ) -> list[str]:
     warnings: list[str] = []
     first_expired = sum(1 for e in expired if e.number == 1)
-    if first_expired:
+    never = no_window_cause(calendar, campaign, now_ts)
+    if never is not None:
+        warnings.append(f"nothing can be called: {never}")
+    elif first_expired:
+        reached = Counter(attempts.numbers())
+        by_attempt = ", ".join(
+            f"attempt {n}: {reached[n]:,}" for n in range(1, 2 + campaign.call_retries)
+        )
         warnings.append(
-            f"the list does not fit: {first_expired} of {len(campaign.unique_phones())} "
-            "customers are never called before the campaign ends"
+            f"the list does not fit: {first_expired:,} of {len(campaign.unique_phones()):,} "
+            f"customers are never called before the campaign ends (customers reached by "
+            f"{by_attempt})"
         )
     retry_expired = len(expired) - first_expired
     if retry_expired:

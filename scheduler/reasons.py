@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,6 +99,39 @@ class Clocks:
         return " + ".join(self.zones)
 
 
+def no_window_cause(calendar: Calendar, campaign: Any, since: int) -> str | None:
+    """Why ``calendar`` (the campaign's) has no window at all from epoch second ``since``
+    on, in the user's words; None when it has one, or when it had windows that the list
+    simply did not fit into."""
+    if not campaign.active_days:
+        return "activeDays is empty, so the campaign has no calling window at all"
+    if calendar.next_open_ts(since) is not None:
+        return None
+    first, last = campaign.start_date, campaign.end_date
+    if last is not None:
+        closed = calendar.last_close_ts()
+        if closed is not None and closed <= since:
+            when = from_epoch(since).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            return (
+                f"endDate {last.isoformat()} is over: its last window closed before the "
+                f"campaign began ({when})"
+            )
+        if first is not None:
+            weekdays = {
+                (first + timedelta(days=k)).weekday() for k in range((last - first).days + 1)
+            }
+            if not weekdays & set(campaign.active_days):
+                return (
+                    f"no day in activeDays lies between startDate {first.isoformat()} and "
+                    f"endDate {last.isoformat()}"
+                )
+        return (
+            "every window between startDate and endDate falls in a clock gap (the clock "
+            "never shows those hours)"
+        )
+    return "every active day's window falls in a clock gap (the clock never shows those hours)"
+
+
 class ExpiryCause(Enum):
     """Why an attempt can never start."""
 
@@ -150,9 +183,11 @@ class ReasonContext:
         "_retries",
         "_then",
         "calendar",
+        "campaign",
         "clocks",
         "interval",
         "lines",
+        "origin",
         "policy",
         "zone",
     )
@@ -165,8 +200,13 @@ class ReasonContext:
         interval: int,
         calendar: Calendar,
         clocks: Clocks | None = None,
+        campaign: Any = None,
+        origin: int = 0,
     ) -> None:
         self.zone = zone
+        #: The campaign (for the causes of expiries) and the instant its run began.
+        self.campaign = campaign
+        self.origin = origin
         #: The customers' clocks and rules, when they have their own.
         self.clocks = clocks
         self.policy = policy
@@ -324,8 +364,13 @@ class ReasonContext:
         policy = self.policy
         clocks = self.clocks
         window_open = None if clocks is None else clocks.window.next_open_ts(due)
+        never = (
+            no_window_cause(self.calendar, self.campaign, self.origin) if self.campaign else None
+        )
         if cause is ExpiryCause.NO_LATER_DAY:
             after = cause.value
+        elif never is not None:
+            after = never
         elif clocks is not None and window_open is not None:
             # The campaign's window goes on, but no instant of it suits the customer.
             parts = []
@@ -350,8 +395,11 @@ class ReasonContext:
                 + _local_date(closed, self.calendar)
             )
         if number == 1 or prev_outcome is None or prev_end is None:
-            fit = "" if window_open is not None else " (the list did not fit)"
-            why = f"attempt 1 of {policy.attempts}: still queued when {after}{fit}"
+            if never is not None:
+                why = f"attempt 1 of {policy.attempts}: never called: {never}"
+            else:
+                fit = "" if window_open is not None else " (the list did not fit)"
+                why = f"attempt 1 of {policy.attempts}: still queued when {after}{fit}"
         else:
             why = (
                 f"retry {number - 1} of {policy.retries}: {prev_outcome} at "

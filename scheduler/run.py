@@ -82,6 +82,7 @@ class Run:
         "_history",
         "_interval",
         "_lines",
+        "_origin",
         "_own_clocks",
         "_pending_callee",
         "_placement",
@@ -116,6 +117,7 @@ class Run:
         interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
         lines = campaign.max_concurrency
         self._lines, self._interval = lines, interval
+        self._origin = clock
         self.calendars: list[Calendar] = []
         self.contexts: list[ReasonContext] = []
         base = campaign.calendar()
@@ -223,7 +225,14 @@ class Run:
     def _add_calendar(self, calendar: Calendar, clocks: Clocks | None) -> int:
         zone = calendar.zone_key
         context = ReasonContext(
-            load_zone(zone), self.policy, self._lines, self._interval, calendar, clocks
+            load_zone(zone),
+            self.policy,
+            self._lines,
+            self._interval,
+            calendar,
+            clocks,
+            self.campaign,
+            self._origin,
         )
         if not self.calendars:
             self.calendars.append(calendar)
