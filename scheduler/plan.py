@@ -248,6 +248,32 @@ class Attempts(Sequence[Attempt]):
         """The start of every attempt, in epoch seconds, without building records."""
         return list(self._rows[_START::_WIDTH])
 
+    def window_days(self) -> list[int]:
+        """The day number (days since 1970-01-01) of the window each attempt started in, on
+        its customer's calendar, without building records."""
+        run, rows = self._run, self._rows
+        days: list[int] = []
+        piece = (0, 0, 0)  # (start, end, day) of the last window piece, per calendar
+        last_group = -1
+        for base in range(0, len(rows), _WIDTH):
+            start = rows[base + _START]
+            group = run.group[rows[base + _CUSTOMER]]
+            if group != last_group or not piece[0] <= start < piece[1]:
+                calendar = run.calendars[group]
+                day = calendar.window_day_ts(start)
+                if day is None:  # not in a window: only for a start the dialer never makes
+                    day = calendar.local_day(start)
+                    piece = (0, 0, 0)
+                else:
+                    # Consecutive calls fall in one window piece: remember it.
+                    found = [w for w in calendar.day_windows(day) if w[0] <= start < w[1]]
+                    piece = (found[0][0], found[0][1], day) if found else (0, 0, 0)
+                last_group = group
+            else:
+                day = piece[2]
+            days.append(day)
+        return days
+
     def numbers(self) -> list[int]:
         """The attempt number of every attempt, without building records."""
         return list(self._rows[_NUMBER::_WIDTH])
@@ -361,17 +387,17 @@ class Timeline:
     versions: dict[str, str]
 
     def summary(self) -> Summary:
-        """Customers, attempts, calls per local day, first and last call, and the busiest hour."""
+        """Customers, attempts, calls per day (the day each call's window belongs to: an
+        overnight window's early hours count for the day it started), first and last call,
+        and the busiest hour."""
         zone = load_zone(self.campaign.timezone)
-        per_day: Counter[int] = Counter()
+        per_day = Counter(self.attempts.window_days())
         per_hour: Counter[int] = Counter()
         wall = self.campaign.calendar().wall
         starts = self.attempts.start_instants()
         for start in starts:
-            local = wall(start)
-            per_day[local // DAY] += 1
             # The instant the clock hour began: 01:00 EDT and 01:00 EST stay two hours.
-            per_hour[start - local % 3600] += 1
+            per_hour[start - wall(start) % 3600] += 1
         busiest = None
         if per_hour:
             hour_start, calls = min(per_hour.items(), key=lambda item: (-item[1], item[0]))

@@ -91,3 +91,25 @@ def test_a_list_that_does_not_fit_says_how_many_each_attempt_reached() -> None:
         "(customers reached by attempt 1: 2, attempt 2: 0)"
     )
     assert timeline.expired[-1].reason.endswith("(the list did not fit)")
+
+
+def test_calls_per_day_count_an_overnight_window_for_the_day_it_started() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "night shift",
+            "startTime": "22:00",
+            "endTime": "02:00",
+            "callIntervalSeconds": 60,
+            "phoneList": [A, "+14155550002", "+14155550003"],
+        }
+    )
+    # Monday 23:59 UTC: the calls at 23:59, 00:00 and 00:01 all belong to Monday's window.
+    timeline = plan(campaign, now="2026-03-09T23:59:00Z")
+    assert [a.start.isoformat() for a in timeline.attempts] == [
+        "2026-03-09T23:59:00+00:00",
+        "2026-03-10T00:00:00+00:00",
+        "2026-03-10T00:01:00+00:00",
+    ]
+    assert {d.isoformat(): n for d, n in timeline.summary().calls_per_day.items()} == {
+        "2026-03-09": 3
+    }
