@@ -36,7 +36,7 @@ from typing import Any
 
 from scheduler.reasons import Clocks, duration
 from scheduler.retry import Finish, check_outcome
-from scheduler.rules import HolidayDays
+from scheduler.rules import HolidayDays, HolidaySet
 from scheduler.run import Run
 from scheduler.spec import Campaign
 from scheduler.times import DAY, epoch_seconds, from_epoch, iso_utc, parse_instant
@@ -286,7 +286,7 @@ def _check_place(
         zone = load_zone(zone_key)
         day = calendar.local_day(call.start)
         skip = calendar._skip
-        if isinstance(skip, HolidayDays) and day in skip:
+        if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
             report(
                 call, number, "holiday", rule.name,
                 f"called on {from_epoch(call.start).astimezone(zone):%Y-%m-%d} in {zone_key}, "

@@ -29,7 +29,8 @@ __all__ = ["Callee", "callee", "number_facts"]
 _US_STATES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
     "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
-    "Washington D.C.": "DC", "Washington DC": "DC", "Florida": "FL", "Georgia": "GA",
+    "Washington D.C.": "DC", "Washington DC": "DC", "Washington State": "WA",
+    "Florida": "FL", "Georgia": "GA",
     "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA",
     "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD",
     "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS",
@@ -42,7 +43,8 @@ _US_STATES = {
     "Wyoming": "WY",
 }  # fmt: skip
 _CA_PROVINCES = {
-    "Alberta": "AB", "British Columbia": "BC", "Manitoba": "MB", "New Brunswick": "NB",
+    "Alberta": "AB", "British Columbia": "BC", "British Colombia": "BC", "Manitoba": "MB",
+    "New Brunswick": "NB",
     "Newfoundland and Labrador": "NL", "Newfoundland": "NL", "Nova Scotia": "NS",
     "Northwest Territories": "NT", "Nunavut": "NU", "Ontario": "ON",
     "Prince Edward Island": "PE", "Quebec": "QC", "Québec": "QC", "Saskatchewan": "SK",

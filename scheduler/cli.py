@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from scheduler import outcomes as outcome_sources
 from scheduler.audit import AuditError, audit
+from scheduler.export import write_rows
 from scheduler.plan import Timeline, plan
 from scheduler.reasons import no_window_cause
 from scheduler.retry import UnknownOutcome, check_outcome
@@ -227,33 +228,6 @@ def _as_json(timeline: Timeline, limit: int | None) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
-def _as_csv(timeline: Timeline, limit: int | None) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["kind", "phone", "attemptNumber", "start", "end", "localStart", "outcome", "due", "reason"]
-    )
-    attempts = timeline.attempts if limit is None else timeline.attempts[:limit]
-    for a in attempts:
-        row = a.as_dict()
-        writer.writerow(
-            [
-                "attempt",
-                a.phone,
-                a.number,
-                row["start"],
-                row["end"],
-                row["localStart"],
-                a.outcome,
-                row["due"],
-                row["reason"],
-            ]
-        )
-    for e in timeline.expired:
-        writer.writerow(["expired", e.phone, e.number, "", "", "", "", iso_utc(e.due), e.reason])
-    return out.getvalue()
-
-
 def _clocks_text(zones: tuple[str, ...], region: str | None) -> str:
     """``America/Denver + 1 more, US-SD``: a customer's clocks and region, short."""
     text = zones[0] if len(zones) == 1 else f"{zones[0]} + {len(zones) - 1} more"
@@ -419,6 +393,18 @@ def _preview(args: argparse.Namespace) -> int:
         limit = 40
     update, stop = _progress()
     try:
+        if args.format in ("csv", "jsonl"):
+            # Rows go out as they are planned: a million of them in flat memory.
+            write_rows(
+                sys.stdout,
+                campaign,
+                now=now,
+                outcomes=outcomes,
+                form=args.format,
+                limit=limit,
+                progress=update,
+            )
+            return 0
         timeline = plan(campaign, now=now, outcomes=outcomes, progress=update)
     except UnknownOutcome as error:
         _fail(f"--outcomes: {error}")
@@ -428,8 +414,6 @@ def _preview(args: argparse.Namespace) -> int:
         stop()
     if args.format == "json":
         print(_as_json(timeline, limit))
-    elif args.format == "csv":
-        sys.stdout.write(_as_csv(timeline, limit))
     else:
         _print_table(timeline, limit, source)
     return 0
@@ -556,7 +540,12 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--call-seconds", type=int, default=30, help="call length of 'always'")
     preview.add_argument("--seed", type=int, default=0, help="seed of 'random'")
     preview.add_argument("--answer-rate", type=float, default=0.3, help="answer rate of 'random'")
-    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    preview.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "jsonl"),
+        default="table",
+        help="csv and jsonl stream every row as it is planned",
+    )
     preview.add_argument("--limit", type=int, help="show at most N attempts (0: all; table: 40)")
     preview.set_defaults(run=_preview)
 

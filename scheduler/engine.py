@@ -83,20 +83,26 @@ _RULE_FIELDS = (
     "call_interval_seconds",
     "max_concurrency",
     "recipient_local_time",
+    "blackout_dates",
+    "calling_rules",
 )
 
 
 def scheduling_rules(campaign: Campaign) -> dict[str, Any]:
     """The fields of ``campaign`` that decide when calls start, as camelCase JSON.
 
-    The customers' own clocks count too; they are kept as a digest, so a
-    snapshot stays small.
+    The customers' own zones and regions count too; they are kept as a digest,
+    so a snapshot stays small.
     """
     rules = campaign.model_dump(mode="json", include=set(_RULE_FIELDS), by_alias=True)
-    zones = [(c.phone_number, c.timezone) for c in campaign.customers if c.timezone]
-    if zones:
-        text = json.dumps(zones, separators=(",", ":"))
-        rules["customerTimezones"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    places = [
+        (c.phone_number, c.timezone, c.region)
+        for c in campaign.customers
+        if c.timezone is not None or c.region is not None
+    ]
+    if places:
+        text = json.dumps(places, separators=(",", ":"))
+        rules["customerPlaces"] = hashlib.sha256(text.encode()).hexdigest()[:16]
     return rules
 
 
@@ -253,7 +259,7 @@ class Engine:
                         None if last is None else last[1],
                         None if last is None else last[3],
                         run.context(customer),
-                        run.cap_holding(customer, due, at) if run.starts else None,
+                        run.cap_holding(customer, number) if run.cap_notes else None,
                     )
                 )
             if started:

@@ -31,7 +31,7 @@ from scheduler.windows import Calendar, Window
 
 __all__ = ["calendar_file"]
 
-PRODID = "-//scheduler//calling windows and calls//EN"
+_PRODID = "-//scheduler//calling windows and calls//EN"
 # All windows of one local day start within four days of each other (midnight less
 # the largest offset, to two days later for an overnight window): a day's windows
 # are numbered over this much more than the asked stretch, so a window keeps its
@@ -105,17 +105,20 @@ def calendar_file(
             events.append(event)
             instants += (attempt.start, attempt.end)
     file = VCalendar()
-    file.add("PRODID", PRODID)
+    file.add("PRODID", _PRODID)
     file.add("VERSION", "2.0")
     file.add("CALSCALE", "GREGORIAN")
     file.calendar_name = f"Calling windows: {campaign.name}"
     file.add_component(_vtimezone(campaign.timezone, zone, instants or [stamp]))
     for event in events:
         file.add_component(event)
-    return file.to_ical()
+    data: bytes = file.to_ical()  # icalendar leaves its return type unsaid
+    return data
 
 
-def _numbered_windows(calendar: Calendar, start: datetime, end: datetime) -> list[tuple[Window, int]]:
+def _numbered_windows(
+    calendar: Calendar, start: datetime, end: datetime
+) -> list[tuple[Window, int]]:
     """The windows meeting ``[start, end)``, each with its place among its day's windows."""
     wanted = calendar.windows(start, end)
     if not wanted:
@@ -149,9 +152,10 @@ def _add_instant(event: Event, name: str, t: datetime, zone: ZoneInfo) -> None:
     """Write instant ``t`` as the zone's clock reads it, or in UTC where that reading is
     the second showing of a repeated time (a reader would take the first)."""
     local = t.astimezone(zone)
-    if local.replace(fold=0) == t.astimezone(UTC):
-        # The TZID is set here, not derived by icalendar: it would write a zone it
-        # deems equal to UTC (Atlantic/Reykjavik) as UTC, wrong before 1968.
+    # Compared in UTC: aware datetimes of two zones never compare equal inside a fold.
+    if local.replace(fold=0).astimezone(UTC) == t:
+        # The TZID is set here, not derived by icalendar: it writes a zone it deems
+        # equal to UTC as UTC, wrong for Africa/Abidjan on local mean time until 1912.
         event.add(name, local.replace(tzinfo=None), parameters={"TZID": zone.key})
     else:
         event.add(name, t.astimezone(UTC))
@@ -162,8 +166,9 @@ def _vtimezone(key: str, zone: ZoneInfo, instants: Iterable[datetime]) -> Timezo
 
     The changes are the exact ones of the pinned tzdata (``zone_table``).
     icalendar's ``Timezone.from_tzinfo`` is not used: it writes the onset of a
-    spring-forward change in the new offset (an hour late for New York), and its
-    search by weeks misses changes a few weeks apart (Hebron, August 2011).
+    spring-forward change on the new offset's clock (an hour late for New York),
+    and its search in steps of up to 64 days misses changes a few weeks apart
+    (Hebron, August 2011).
     """
     table = zone_table(key)
     seconds = [epoch_seconds(t) for t in instants]
@@ -177,9 +182,10 @@ def _vtimezone(key: str, zone: ZoneInfo, instants: Iterable[datetime]) -> Timezo
     before: int | None = None
     for piece_start, _, offset in table.segments(lo, hi):
         at = from_epoch(piece_start).astimezone(zone)
-        saving = at.dst()
+        # Daylight only where the clock runs ahead of standard time: tzdata's negative
+        # saving (Dublin's winter) is the zone's standard time to a calendar program.
         observance: TimezoneStandard | TimezoneDaylight = (
-            TimezoneDaylight() if saving is not None and saving > timedelta(0) else TimezoneStandard()
+            TimezoneDaylight() if (at.dst() or timedelta(0)) > timedelta(0) else TimezoneStandard()
         )
         offset_from = offset if before is None else before
         # RFC 5545: an onset is the local time on the clock of the offset it replaces.
@@ -197,7 +203,7 @@ def _slug(name: str) -> str:
     exact name, so names that fold to the same words (or to none) stay apart.
 
     >>> _slug("Q1 Outreach: Zürich!")
-    'q1-outreach-zurich-6a1d4a4b'
+    'q1-outreach-zurich-94a884ba'
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     words = "-".join(re.findall(r"[a-z0-9]+", folded.lower()))[:_SLUG_LENGTH].strip("-")

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 from scheduler.callee import Callee
@@ -24,11 +24,20 @@ from scheduler.reasons import Expired, ReasonContext, no_window_cause
 from scheduler.retry import check_outcome
 from scheduler.run import DATA_VERSIONS, OUTCOME_INDEX, CustomerState, Run
 from scheduler.spec import OUTCOMES, WEEKDAYS, Campaign
-from scheduler.times import DAY, check_now, from_epoch, iso_utc
+from scheduler.times import check_now, from_epoch, iso_utc
 from scheduler.tz import TZDATA_VERSION, load_zone
 from scheduler.windows import Calendar
 
-__all__ = ["Attempt", "Attempts", "Expired", "RuleCount", "Summary", "Timeline", "plan"]
+__all__ = [
+    "Attempt",
+    "Attempts",
+    "Expired",
+    "PlannedCall",
+    "RuleCount",
+    "Summary",
+    "Timeline",
+    "plan",
+]
 
 
 # One attempt is this many integers in a row of Attempts._rows.
@@ -165,9 +174,7 @@ class Attempt:
             rows[base + _DUE],
             None if prev < 0 else OUTCOMES[rows[prev * _WIDTH + _OUTCOME]],
             None if prev < 0 else rows[prev * _WIDTH + _END],
-            run.cap_holding(customer, rows[base + _DUE], rows[base + _START])
-            if run.starts
-            else None,
+            run.cap_holding(customer, rows[base + _NUMBER]) if run.cap_notes else None,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -194,6 +201,29 @@ _new_attempt = object.__new__
 _set_rows = Attempt._rows.__set__  # type: ignore[misc, attr-defined]
 _set_run = Attempt._run.__set__  # type: ignore[misc, attr-defined]
 _set_base = Attempt._base.__set__  # type: ignore[misc, attr-defined]
+
+
+class PlannedCall(NamedTuple):
+    """An attempt as ``plan(..., on_attempt=...)`` hands it out while planning: who, which
+    attempt, when (epoch seconds), how it ended, and ``reason``, built when read."""
+
+    phone: str
+    number: int
+    start_ts: int
+    end_ts: int
+    due_ts: int
+    why: int
+    outcome: str
+    prev_outcome: str | None
+    prev_end_ts: int | None
+    context: ReasonContext
+
+    @property
+    def reason(self) -> str:
+        """Why the call starts then, in one sentence."""
+        return self.context.sentence(
+            self.number, self.why, self.start_ts, self.due_ts, self.prev_outcome, self.prev_end_ts
+        )
 
 
 class Attempts(Sequence[Attempt]):
@@ -293,7 +323,7 @@ class Attempts(Sequence[Attempt]):
             if clocks is None:
                 continue
             start = rows[base + _START]
-            cap = run.cap_holding(customer, rows[base + _DUE], start) if run.starts else None
+            cap = run.cap_holding(customer, rows[base + _NUMBER]) if run.cap_notes else None
             found = cap[0] if cap is not None else None
             if found is None:
                 by = clocks.moved_by(rows[base + _DUE], start)
@@ -430,12 +460,15 @@ def plan(
     outcomes: OutcomeSource | None = None,
     progress: Callable[[int], None] | None = None,
     history: Mapping[str, Iterable[datetime | str]] | None = None,
+    on_attempt: Callable[[PlannedCall], None] | None = None,
 ) -> Timeline:
     """Every call attempt of ``campaign`` from ``now`` on, given how calls end.
 
     ``now`` is an aware datetime or ISO 8601 text with an offset. ``history``
     gives, per phone, the starts of calls other campaigns made, which count
-    towards the caps of calling rules.
+    towards the caps of calling rules. ``on_attempt``, if given, is called with
+    each attempt as it is planned (a ``PlannedCall``), and the timeline then
+    keeps no attempts: a million of them stream out in flat memory.
     ``outcomes`` says how each attempt ends (default: every call a 30 s
     ``No Answer``, the most calls the campaign can make). ``progress``, if
     given, is called now and then with the number of attempts planned so far.
@@ -460,6 +493,7 @@ def plan(
     rows: array[int] = array("q")
     take, hold, finish, extend = dialer.taker(), dialer.holder(), run.finish, rows.extend
     outcome_index = OUTCOME_INDEX
+    run_last, run_group, contexts, new_call = run.last, run.group, run.contexts, tuple.__new__
     checked: object = None
     report_at = 10_000 if progress is not None else -1
     count = 0
@@ -481,8 +515,28 @@ def plan(
         outcome, seconds = result
         end = at + seconds
         hold(end)
-        extend((customer, number, at, end, due, why, outcome_index[outcome], latest[customer]))
-        latest[customer] = count
+        if on_attempt is None:
+            extend((customer, number, at, end, due, why, outcome_index[outcome], latest[customer]))
+            latest[customer] = count
+        else:
+            before = run_last[customer]
+            on_attempt(
+                new_call(
+                    PlannedCall,
+                    (
+                        phones[customer],
+                        number,
+                        at,
+                        end,
+                        due,
+                        why,
+                        outcome,
+                        None if before is None else before[1],
+                        None if before is None else before[3],
+                        contexts[run_group[customer]],
+                    ),
+                )
+            )
         count += 1
         if count == report_at:
             assert progress is not None

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
-from scheduler.rules import CallingRule, HolidayDays
+from scheduler.rules import CallingRule, HolidayDays, HolidaySet
 from scheduler.times import DAY, from_epoch, iso_utc
 from scheduler.tz import abbreviation_points, zone_table
 from scheduler.windows import Calendar
@@ -74,7 +74,7 @@ class Clocks:
                 continue
             day = calendar.local_day(ts)
             skip = calendar._skip
-            if isinstance(skip, HolidayDays) and day in skip:
+            if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
                 name = skip.name(day)
                 when = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
                 return rule.name, f"{rule.name}: holiday {when}, {name} ({zone})"
@@ -235,6 +235,10 @@ class ReasonContext:
         # first attempts share one due instant.
         self._opening_memo: tuple[int, int | None] = (0, None)
 
+    def offset_at(self, ts: int) -> int:
+        """The UTC offset, in seconds, of this context's clock at epoch second ``ts``."""
+        return self._offset_at(ts)
+
     def label(self, ts: int) -> str:
         """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
         offset = self._offset_at(ts)
@@ -364,9 +368,10 @@ class ReasonContext:
         policy = self.policy
         clocks = self.clocks
         window_open = None if clocks is None else clocks.window.next_open_ts(due)
-        never = (
-            no_window_cause(self.calendar, self.campaign, self.origin) if self.campaign else None
-        )
+        # The cause of a campaign with no window at all is read on its own window, not
+        # on what the customer's clocks and rules leave of it.
+        window = self.calendar if clocks is None else clocks.window
+        never = no_window_cause(window, self.campaign, self.origin) if self.campaign else None
         if cause is ExpiryCause.NO_LATER_DAY:
             after = cause.value
         elif never is not None:

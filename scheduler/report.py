@@ -194,7 +194,7 @@ def _heatmap(starts: list[int], table: ZoneTable) -> str:
         columns = list(range(first_day, last_day + 1))
     most = max(cells.values())
 
-    cell_w = max(4, min(28, 1080 // len(columns)))
+    cell_w = max(4, min(36, 1080 // len(columns)))
     cell_h = 16
     left, top = 44, 8
     grid_w, grid_h = cell_w * len(columns), cell_h * 24
@@ -250,17 +250,20 @@ def _legend(most: int) -> str:
         low, high = bounds[level - 1], min(bounds[level] - 1, most)
         if low <= high:
             items.append((level, f"{low:,}" if low == high else f"{low:,}-{high:,}"))
-    width = 16 + 96 * len(items)
+    # About 6 px per character of 10 px text, after a 14 px swatch.
+    advances = [30 + 6 * len(f"{text} calls") for _, text in items]
+    width = 16 + sum(advances)
     out = [
         f'<svg id="heatmap-legend" width="{width}" height="28" viewBox="0 0 {width} 28" '
         'role="img" aria-label="Legend: call starts per cell">\n'
     ]
-    for i, (level, text) in enumerate(items):
-        x = 8 + 96 * i
+    x = 8
+    for (level, text), advance in zip(items, advances, strict=True):
         out.append(
             f'<rect x="{x}" y="6" width="14" height="14" class="h{level}"/>'
             f'<text x="{x + 20}" y="17">{text} call{"" if text == "1" else "s"}</text>\n'
         )
+        x += advance
     out.append("</svg>\n")
     return "".join(out)
 
@@ -328,17 +331,12 @@ def _busy_lines(timeline: Timeline, starts: list[int], table: ZoneTable) -> str:
             f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{y}" y2="{y}"/>'
             f'<text x="{left - 6}" y="{y}" dy="3" text-anchor="end">{value:,}</text>\n'
         )
-    ticks = min(8, count)
-    for i in range(ticks + 1):
-        b = i * count // ticks
+    for b, first, second in _time_ticks(origin, size, count, table):
         x = _dec(left * count + b * plot_w, count)
-        t = origin + b * size
-        day, clock = _wall_text(t + table.offset_at(t)).split(" ")
-        anchor = "start" if i == 0 else "end" if i == ticks else "middle"
         out.append(
             f'<line class="axis" x1="{x}" x2="{x}" y1="{top + plot_h}" y2="{top + plot_h + 4}"/>'
-            f'<text x="{x}" y="{top + plot_h + 16}" text-anchor="{anchor}">{day}</text>'
-            f'<text x="{x}" y="{top + plot_h + 28}" text-anchor="{anchor}">{clock}</text>\n'
+            f'<text x="{x}" y="{top + plot_h + 16}" text-anchor="middle">{first}</text>'
+            f'<text x="{x}" y="{top + plot_h + 28}" text-anchor="middle">{second}</text>\n'
         )
     limit_y = _dec(top * y_max + (y_max - limit) * plot_h, y_max)
     out.append(
@@ -355,6 +353,32 @@ def _busy_lines(timeline: Timeline, starts: list[int], table: ZoneTable) -> str:
         "</svg></div>\n</section>\n"
     )
     return "".join(out)
+
+
+def _time_ticks(origin: int, size: int, count: int, table: ZoneTable) -> list[tuple[int, str, str]]:
+    """Where to mark the time axis: ``(bucket boundary, line 1, line 2)`` at local midnights,
+    or at local hours when the chart spans less than two days; at most 14 marks."""
+    walls = [origin + b * size + table.offset_at(origin + b * size) for b in range(count + 1)]
+    # The first bucket boundary on each new local day (at or just after its midnight).
+    ticks = [b for b in range(1, count + 1) if walls[b] // DAY != walls[b - 1] // DAY]
+    by_day = len(ticks) >= 2
+    if not by_day:
+        ticks = [b for b in range(1, count + 1) if walls[b] // _HOUR != walls[b - 1] // _HOUR]
+    ticks = ticks[:: -(-len(ticks) // 14)] if ticks else []
+    marks: list[tuple[int, str, str]] = []
+    year = None
+    for b in ticks:
+        day, seconds = divmod(walls[b], DAY)
+        when = _day(day)
+        if by_day:
+            first = f"{_WEEKDAY_ABBR[when.weekday()]} {when.isoformat()[5:]}"
+            second = str(when.year) if when.year != year else ""
+        else:
+            first = f"{seconds // _HOUR:02d}:{seconds % _HOUR // 60:02d}"
+            second = when.isoformat() if when.year != year else ""
+        year = when.year
+        marks.append((b, first, second))
+    return marks
 
 
 # -- customers reached per attempt number ---------------------------------------

@@ -25,10 +25,11 @@ import re
 import threading
 from collections.abc import Container
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 import holidays as holidays_package
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scheduler.times import DAY, day_number
@@ -40,6 +41,7 @@ __all__ = [
     "Cap",
     "DayIntervals",
     "HolidayDays",
+    "HolidaySet",
     "applies",
     "applies_to",
     "country_of",
@@ -61,13 +63,38 @@ DayIntervals = tuple[tuple[tuple[int, int], ...] | None, ...]
 
 
 def parse_region(value: str, where: str = "region") -> str:
-    """Return ``value`` if it is an ISO 3166 code (``US``, ``US-FL``), else raise ``ValueError``."""
+    """Return ``value`` if it is an ISO 3166 code (``US``, ``US-FL``), else raise ``ValueError``.
+
+    The country must be one that phone numbers are issued for, and where the
+    ``holidays`` package lists a country's subdivisions, the subdivision must
+    be one of them (``US-LF`` and ``UK`` are refused; ``GB`` is the UK).
+    """
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise ValueError(
             f"{where} must be an ISO 3166-1 country or 3166-2 subdivision code in capitals, "
             f"such as 'US', 'US-FL', 'CA-ON' or 'FR', got {value!r}"
         )
+    country, _, subdivision = value.partition("-")
+    if country not in _countries():
+        close = difflib.get_close_matches(country, sorted(_countries()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{where}: {country!r} is not an ISO 3166-1 country code{hint}")
+    known = holidays_package.list_supported_countries().get(country)
+    if subdivision and known and subdivision not in known:
+        close = difflib.get_close_matches(subdivision, known, n=1)
+        hint = f"; did you mean '{country}-{close[0]}'?" if close else ""
+        raise ValueError(
+            f"{where}: {value!r} is not a subdivision of {country}{hint} (known: "
+            f"{', '.join(f'{country}-{code}' for code in known[:8])}, ...)"
+        )
     return value
+
+
+@cache
+def _countries() -> frozenset[str]:
+    # phonenumbers' regions are ISO 3166-1 codes (the holidays package also takes
+    # aliases such as UK, which ISO calls GB).
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 def country_of(region: str) -> str:
@@ -345,22 +372,61 @@ def holiday_days(country: str, subdivision: str | None) -> HolidayDays | None:
     return HolidayDays(country, subdivision)
 
 
-def holidays_for(rule: CallingRule, region: str | None) -> HolidayDays | None:
+def holidays_for(rule: CallingRule, region: str | None) -> HolidayDays | HolidaySet | None:
     """The holidays ``rule`` keeps free of calls for a customer in ``region``.
 
     ``"country"``: the public holidays of the country; ``"region"``: those of
-    the more specific of the rule's and the customer's regions.
+    the more specific of the rule's and the customer's regions. Where several
+    of the rule's regions may be the customer's (a customer known only as
+    ``US`` under a rule for ``US-FL`` and ``US-UT``, or one whose region is
+    unknown), the holidays of every one of them: the stricter answer.
     """
     if rule.holidays is False:
         return None
-    candidates = [r for r in (region, *rule.regions) if r is not None and applies_to(r, region)]
-    if not candidates:
+    candidates = [r for r in rule.regions if applies_to(r, region)]
+    if region is not None and (not candidates or all(len(r) <= len(region) for r in candidates)):
+        candidates = [region]  # the customer's region is the more specific
+    found: list[HolidayDays] = []
+    for specific in dict.fromkeys(candidates):
+        country = country_of(specific)
+        if rule.holidays == "country" or "-" not in specific:
+            days = holiday_days(country, None)
+        else:
+            days = holiday_days(country, specific.split("-", 1)[1])
+        if days is not None and days not in found:
+            found.append(days)
+    if not found:
         return None
-    specific = max(candidates, key=lambda r: "-" in r)
-    country = country_of(specific)
-    if rule.holidays == "country" or "-" not in specific:
-        return holiday_days(country, None)
-    return holiday_days(country, specific.split("-", 1)[1])
+    return found[0] if len(found) == 1 else HolidaySet(tuple(found))
+
+
+class HolidaySet(Container[int]):
+    """The holidays of several places at once: a day is free of calls if it is a holiday
+    in any of them."""
+
+    def __init__(self, parts: tuple[HolidayDays, ...]) -> None:
+        self.parts = parts
+
+    def __contains__(self, n: object) -> bool:
+        return any(n in part for part in self.parts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HolidaySet) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def name(self, n: int) -> str | None:
+        """The holiday's name on day number ``n`` (of the first place that has one), or None."""
+        for part in self.parts:
+            found = part.name(n)
+            if found is not None:
+                return found
+        return None
+
+    def describe(self) -> str:
+        """``US-FL, US-UT``: whose holidays these are."""
+        return ", ".join(part.describe() for part in self.parts)
 
 
 def applies_to(rule_region: str, region: str | None) -> bool:
@@ -376,7 +442,7 @@ def applies_to(rule_region: str, region: str | None) -> bool:
 
 @lru_cache(maxsize=4096)
 def _rule_calendar(
-    zone: str, intervals: DayIntervals, holidays: HolidayDays | None
+    zone: str, intervals: DayIntervals, holidays: HolidayDays | HolidaySet | None
 ) -> Calendar | None:
     if holidays is None and all(day is None for day in intervals):
         return None  # it allows every instant

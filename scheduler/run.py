@@ -90,6 +90,7 @@ class Run:
         "callees",
         "campaign",
         "cancelled",
+        "cap_notes",
         "caps",
         "contexts",
         "dialer",
@@ -144,6 +145,9 @@ class Run:
         #: Per capped customer: every call start so far (history first), sorted.
         self.starts: dict[int, list[int]] = {}
         self._history = _history_seconds(history)
+        #: ``(customer, attempt number) -> (rule name, calls, seconds)``: the cap that held
+        #: the attempt back, for its reason.
+        self.cap_notes: dict[tuple[int, int], tuple[str, int, int]] = {}
         #: What a person should know about how customers were placed, one sentence each.
         self.warnings: list[str] = []
         self.phones: list[str] = []
@@ -363,27 +367,26 @@ class Run:
             return None
         starts = self.starts[customer]
         release = None
-        for _, calls, seconds in caps:
+        holding = None
+        for cap in caps:
+            _, calls, seconds = cap
             # Starts in (at - seconds, at]; the oldest leaves the window at start + seconds.
             first = bisect.bisect_right(starts, at - seconds)
             count = bisect.bisect_right(starts, at) - first
             if count >= calls:
                 free = starts[first + count - calls] + seconds
-                release = free if release is None or free > release else release
+                if release is None or free > release:
+                    release, holding = free, cap
+        if holding is not None:
+            # Remembered for the reason: the customer's next attempt was held by this cap.
+            last = self.last[customer]
+            self.cap_notes[(customer, 1 if last is None else last[0] + 1)] = holding
         return release
 
-    def cap_holding(self, customer: int, due: int, at: int) -> tuple[str, int, int] | None:
-        """The cap that kept ``customer``'s call, due at ``due``, from starting just before
-        ``at``, as ``(rule name, calls, seconds)``, or None."""
-        starts = self.starts.get(customer)
-        if not starts or due >= at:
-            return None
-        for name, calls, seconds in self.caps[customer]:
-            first = bisect.bisect_right(starts, at - 1 - seconds)
-            last = bisect.bisect_right(starts, at - 1)
-            if last - first >= calls:
-                return name, calls, seconds
-        return None
+    def cap_holding(self, customer: int, number: int) -> tuple[str, int, int] | None:
+        """The cap that held attempt ``number`` of ``customer`` back, as ``(rule name,
+        calls, seconds)`` (the last one to, when several did), or None."""
+        return self.cap_notes.get((customer, number))
 
     def close(self) -> None:
         """Expire every queued attempt whose calendar has no window left, in queue order."""
@@ -434,6 +437,8 @@ class Run:
             "expired": [[c, n, due, cause.name] for c, n, due, cause in self._expired],
             "cancelled": self.cancelled,
             "starts": {str(c): starts for c, starts in self.starts.items()},
+            "capNotes": [[c, n, *cap] for (c, n), cap in self.cap_notes.items()],
+            "history": self._history,
             "dialer": self.dialer.state_json(),
         }
 
@@ -442,6 +447,11 @@ class Run:
         """The run ``state_json`` saved, under ``campaign``; ``ValueError`` if it is damaged."""
         dialer_state = state["dialer"]
         run = cls(campaign, clock=int(dialer_state["clock"]))
+        # Starts other campaigns made, for customers added later: kept with the state.
+        run._history = {
+            str(phone): sorted(int(t) for t in starts)
+            for phone, starts in state.get("history", {}).items()
+        }
         phones = [str(p) for p in state["phones"]]
         if len(run.add(phones, 0)) != len(phones):  # placed on their calendars as before
             raise ValueError("a phone number is listed twice")
@@ -459,6 +469,8 @@ class Run:
         run.cancelled = bool(state["cancelled"])
         for customer, starts in state.get("starts", {}).items():
             run.starts[int(customer)] = sorted(int(t) for t in starts)
+        for c, n, name, calls, seconds in state.get("capNotes", ()):
+            run.cap_notes[(int(c), int(n))] = (str(name), int(calls), int(seconds))
         if not len(phones) == len(run.state) == len(run.number) == len(run.last):
             raise ValueError("the customer columns have different lengths")
         run.dialer.load_state(dialer_state, run.group)
