@@ -525,8 +525,7 @@ def test_active_days_empty_expires_everything() -> None:
     assert timeline.final_states == dict.fromkeys(phones(3), "expired")
     assert timeline.warnings == (
         "activeDays is empty: the campaign has no calling window at all",
-        "nothing can be called: activeDays is empty, so the campaign has no calling window "
-        "at all",
+        "nothing can be called: activeDays is empty, so the campaign has no calling window at all",
     )
     summary = timeline.summary()
     assert (summary.attempts, summary.expired, summary.first_call) == (0, 3, None)
