@@ -181,6 +181,8 @@ class ReasonContext:
         "_opening_memo",
         "_points",
         "_retries",
+        "_stretch",
+        "_table",
         "_then",
         "calendar",
         "campaign",
@@ -213,7 +215,10 @@ class ReasonContext:
         self.lines = lines
         self.interval = interval
         self.calendar = calendar
-        self._offset_at = zone_table(calendar.zone_key).offset_at
+        self._table = zone_table(calendar.zone_key)
+        self._offset_at = self._table.offset_at
+        # (start, end, offset, abbreviation stretch) of the last label's stretch.
+        self._stretch = (0, 0, 0, 0)
         self._points = abbreviation_points(calendar.zone_key)
         # The parts of sentences that are the same for every attempt of the campaign.
         self._delay = duration(policy.delay)
@@ -241,13 +246,24 @@ class ReasonContext:
 
     def label(self, ts: int) -> str:
         """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
-        offset = self._offset_at(ts)
+        lo, hi, offset, index = self._stretch
+        if not lo <= ts < hi:
+            # The stretch of one offset and one listed abbreviation around ts, remembered:
+            # the labels of a plan come in runs from the same stretch.
+            lo, hi, offset = self._table.stretch(ts)
+            points = self._points
+            index = bisect.bisect_right(points, ts)
+            if index:
+                lo = max(lo, points[index - 1])
+            if index < len(points):
+                hi = min(hi, points[index])
+            self._stretch = (lo, hi, offset, index)
         wall = ts + offset
         days = wall // DAY
         clock = wall - days * DAY
         # One integer key per (day, offset, stretch between the zone's listed changes):
         # offsets lie within a day either side of UTC, and a zone lists a few hundred.
-        key = (days * 4 * DAY + offset) * 8192 + bisect.bisect_right(self._points, ts)
+        key = (days * 4 * DAY + offset) * 8192 + index
         parts = self._abbreviations.get(key)
         if parts is None:
             abbr = from_epoch(ts).astimezone(self.zone).tzname()

@@ -247,6 +247,17 @@ class ZoneTable:
         i = bisect.bisect_right(times, t) - 1
         return offsets[i] if i >= 0 else self._offsets_before
 
+    def stretch(self, t: int) -> tuple[int, int, int]:
+        """``(start, end, offset)``: the stretch of constant offset around epoch second ``t``
+        (its ends as far as the table reaches now)."""
+        times, offsets, covered, _, _ = self._state
+        if t >= covered:
+            times, offsets, covered, _, _ = self._extend(t + _DAY)
+        i = bisect.bisect_right(times, t) - 1
+        start = times[i] if i >= 0 else -(2**62)
+        end = times[i + 1] if i + 1 < len(times) else covered
+        return start, end, offsets[i] if i >= 0 else self._offsets_before
+
     def segments(self, lo: int, hi: int) -> list[tuple[int, int, int]]:
         """The pieces ``(start, end, offset)`` of constant offset that cover ``[lo, hi)``."""
         times, offsets, covered, _, _ = self._state  # read once: a consistent snapshot
