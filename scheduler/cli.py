@@ -510,9 +510,74 @@ def _audit(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def _plan_for(args: argparse.Namespace) -> Timeline:
+    """The plan a ``report`` or ``ics`` command shows: the preview's options, its errors."""
+    campaign, _ = load_campaign(args.spec)
+    now = _parse_now(args.now)
+    outcomes = _outcome_source(args)
+    try:
+        return plan(campaign, now=now, outcomes=outcomes)
+    except ValueError as error:
+        _fail(f"cannot plan: {error}")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from scheduler.report import render
+
+    timeline = _plan_for(args)
+    try:
+        Path(args.output).write_text(render(timeline), encoding="utf-8")
+    except OSError as error:
+        _fail(f"-o: cannot write {args.output!r}: {error.strerror or error}")
+    print(f"{args.output}: the report of {len(timeline.attempts):,} attempts")
+    return 0
+
+
+def _ics(args: argparse.Namespace) -> int:
+    from scheduler.ics import calendar_file
+
+    timeline = _plan_for(args)
+    start = timeline.now
+    last = timeline.attempts[-1].end if timeline.attempts else start
+    days = max(args.days, 1)
+    end = max(last, start + timedelta(days=days)) if args.attempts else start + timedelta(days=days)
+    data = calendar_file(
+        timeline.campaign,
+        start=start,
+        end=end,
+        timeline=timeline if args.attempts else None,
+    )
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as error:
+            _fail(f"-o: cannot write {args.output!r}: {error.strerror or error}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(Campaign.model_json_schema(by_alias=True), indent=2))
     return 0
+
+
+def _plan_options(command: argparse.ArgumentParser) -> None:
+    """The options that say how a plan is made: its instant and its outcomes."""
+    command.add_argument(
+        "--now", help="plan from this instant, ISO 8601 with offset (default: now)"
+    )
+    command.add_argument(
+        "--outcomes",
+        default="always",
+        help="'always' (default), 'random', or a JSON file "
+        '{phone: [[outcome, seconds], ...], "default": [outcome, seconds]}',
+    )
+    command.add_argument("--outcome", default="No Answer", help="the outcome of 'always'")
+    command.add_argument("--call-seconds", type=int, default=30, help="call length of 'always'")
+    command.add_argument("--seed", type=int, default=0, help="seed of 'random'")
+    command.add_argument("--answer-rate", type=float, default=0.3, help="answer rate of 'random'")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -527,19 +592,7 @@ def _parser() -> argparse.ArgumentParser:
         "spec", nargs="?", help="campaign JSON, - for stdin (default: an embedded example)"
     )
     preview.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    preview.add_argument(
-        "--now", help="plan from this instant, ISO 8601 with offset (default: now)"
-    )
-    preview.add_argument(
-        "--outcomes",
-        default="always",
-        help="'always' (default), 'random', or a JSON file "
-        '{phone: [[outcome, seconds], ...], "default": [outcome, seconds]}',
-    )
-    preview.add_argument("--outcome", default="No Answer", help="the outcome of 'always'")
-    preview.add_argument("--call-seconds", type=int, default=30, help="call length of 'always'")
-    preview.add_argument("--seed", type=int, default=0, help="seed of 'random'")
-    preview.add_argument("--answer-rate", type=float, default=0.3, help="answer rate of 'random'")
+    _plan_options(preview)
     preview.add_argument(
         "--format",
         choices=("table", "json", "csv", "jsonl"),
@@ -565,6 +618,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit_command.add_argument("--format", choices=("table", "json"), default="table")
     audit_command.set_defaults(run=_audit)
+
+    report = commands.add_parser(
+        "report", help="write one self-contained HTML page of a campaign's plan"
+    )
+    report.add_argument("spec", nargs="?", help="campaign JSON, - for stdin (default: example)")
+    report.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    _plan_options(report)
+    report.set_defaults(run=_report)
+
+    ics = commands.add_parser("ics", help="write the calling windows as an iCalendar file")
+    ics.add_argument("spec", nargs="?", help="campaign JSON, - for stdin (default: example)")
+    ics.add_argument("-o", "--output", help="the .ics file to write (default: standard output)")
+    ics.add_argument("--attempts", action="store_true", help="also each planned call, as an event")
+    ics.add_argument(
+        "--days", type=int, default=28, help="how many days of windows from --now (default 28)"
+    )
+    _plan_options(ics)
+    ics.set_defaults(run=_ics)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the campaign spec")
     schema.set_defaults(run=_schema)
