@@ -304,6 +304,10 @@ class Attempts(Sequence[Attempt]):
             days.append(day)
         return days
 
+    def end_instants(self) -> list[int]:
+        """The end of every attempt, in epoch seconds, without building records."""
+        return list(self._rows[_END::_WIDTH])
+
     def numbers(self) -> list[int]:
         """The attempt number of every attempt, without building records."""
         return list(self._rows[_NUMBER::_WIDTH])

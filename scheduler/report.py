@@ -59,16 +59,15 @@ th { background: #f6f8fa; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 svg text { font: 10px system-ui, sans-serif; fill: #59636e; }
 svg text.value { fill: #1f2328; }
-.h0 { fill: #ebedf0; }
-.h1 { fill: #deebf7; } .h2 { fill: #c6dbef; } .h3 { fill: #9ecae1; } .h4 { fill: #6baed6; }
-.h5 { fill: #4292c6; } .h6 { fill: #2171b5; } .h7 { fill: #08519c; } .h8 { fill: #08306b; }
 .grid { stroke: #d0d7de; stroke-width: 1; }
 .axis { stroke: #59636e; stroke-width: 1; }
 .busy { fill: none; stroke: #0969da; stroke-width: 1.5; }
 .limit { stroke: #cf222e; stroke-width: 1.5; stroke-dasharray: 6 4; }
 text.limit-label { fill: #cf222e; }
 .bar { fill: #4292c6; }
-"""
+""" + "".join(
+    f".h{level} {{ fill: {colour}; }}\n" for level, colour in enumerate((_EMPTY, *_LEVELS))
+)
 
 
 def render(timeline: Timeline) -> str:
@@ -278,7 +277,7 @@ def _busy_lines(timeline: Timeline, starts: list[int], table: ZoneTable) -> str:
         out.append('<p class="note">No call is planned.</p>\n</section>\n')
         return "".join(out)
     # The only per-attempt record reads of the page: a row's end has no bulk accessor.
-    ends = sorted(attempt.end_ts for attempt in timeline.attempts)
+    ends = sorted(timeline.attempts.end_instants())
     origin_span = ends[-1] - starts[0]
     size = next(
         (b for b in _BUCKETS if -(-(origin_span + b) // b) <= _MAX_BUCKETS),
