@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar as VCalendar
-from icalendar import Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from scheduler.plan import Timeline
 from scheduler.spec import Campaign
@@ -108,7 +108,11 @@ def calendar_file(
     file.add("PRODID", _PRODID)
     file.add("VERSION", "2.0")
     file.add("CALSCALE", "GREGORIAN")
-    file.calendar_name = f"Calling windows: {campaign.name}"
+    # RFC 7986's name, and the older extension most calendar programs read.
+    # Given as text explicitly: icalendar 7 would write these unescaped, and a name
+    # with a comma, semicolon or line break would then be misread or refused.
+    file.add("NAME", vText(f"Calling windows: {campaign.name}"))
+    file.add("X-WR-CALNAME", vText(f"Calling windows: {campaign.name}"))
     file.add_component(_vtimezone(campaign.timezone, zone, instants or [stamp]))
     for event in events:
         file.add_component(event)
@@ -189,10 +193,10 @@ def _vtimezone(key: str, zone: ZoneInfo, instants: Iterable[datetime]) -> Timezo
         )
         offset_from = offset if before is None else before
         # RFC 5545: an onset is the local time on the clock of the offset it replaces.
-        observance.DTSTART = from_epoch(piece_start + offset_from).replace(tzinfo=None)
+        observance.add("DTSTART", from_epoch(piece_start + offset_from).replace(tzinfo=None))
         observance.add("TZNAME", at.tzname())
-        observance.TZOFFSETFROM = timedelta(seconds=offset_from)
-        observance.TZOFFSETTO = timedelta(seconds=offset)
+        observance.add("TZOFFSETFROM", timedelta(seconds=offset_from))
+        observance.add("TZOFFSETTO", timedelta(seconds=offset))
         vtimezone.add_component(observance)
         before = offset
     return vtimezone
