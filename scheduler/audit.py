@@ -31,7 +31,7 @@ import bisect
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from scheduler.reasons import Clocks, duration
@@ -92,9 +92,19 @@ class Violation:
 class _Call:
     row: int
     phone: str
-    start: int
-    end: int
+    start: int  # whole epoch seconds, rounded down: windows are whole seconds
+    start_us: int  # the exact instants, in microseconds, for every comparison of times
+    end_us: int
     outcome: str
+
+
+_US = 1_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _microseconds(t: datetime) -> int:
+    """Exact epoch microseconds of aware ``t``."""
+    return epoch_seconds(t) * _US + t.microsecond
 
 
 def _field(row: Any, name: str, index: int) -> Any:
@@ -109,7 +119,7 @@ def _field(row: Any, name: str, index: int) -> Any:
 
 def _read(calls: Iterable[Any]) -> list[_Call]:
     read: list[_Call] = []
-    for index, row in enumerate(calls):
+    for index, row in enumerate(calls, 1):
         phone = _field(row, "phone", index)
         if not isinstance(phone, str) or not phone:
             raise AuditError(
@@ -123,13 +133,13 @@ def _read(calls: Iterable[Any]) -> list[_Call]:
             if isinstance(error, AuditError):
                 raise
             raise AuditError(f"call {index} ({phone}): {error}") from None
-        start_ts = epoch_seconds(start, "start")
-        end_ts = epoch_seconds(end, "end") + (1 if end.microsecond else 0)
-        if end_ts < start_ts:
+        start_us = _microseconds(start)
+        end_us = _microseconds(end)
+        if end_us < start_us:
             raise AuditError(
                 f"call {index} ({phone}): end {iso_utc(end)} is before start {iso_utc(start)}"
             )
-        read.append(_Call(index, phone, start_ts, end_ts, outcome))
+        read.append(_Call(index, phone, start_us // _US, start_us, end_us, outcome))
     return read
 
 
@@ -144,7 +154,8 @@ def audit(
     ``calls`` are mappings or objects with ``phone``, ``start``, ``end`` and
     ``outcome``; ``history`` gives, per phone, the starts of calls other
     campaigns made (they count towards caps). A row that cannot be read
-    raises ``AuditError`` naming the row.
+    raises ``AuditError`` naming the row (counted from 1). Times are compared
+    exactly, to the microsecond.
 
     >>> from scheduler import Campaign
     >>> c = Campaign(name="x", timezone="America/New_York", start_time="09:00",
@@ -153,7 +164,7 @@ def audit(
     ...     "start": "2026-03-09T22:15:00Z", "end": "2026-03-09T22:16:00Z"}])]
     ['outside-window']
     """
-    log = sorted(_read(calls), key=lambda call: (call.start, call.row))
+    log = sorted(_read(calls), key=lambda call: (call.start_us, call.row))
     first = log[0].start if log else 0
     run = Run(campaign, clock=first, history=history)
     run.add(campaign.unique_phones(), first)
@@ -162,38 +173,44 @@ def audit(
     found: list[tuple[int, int, Violation]] = []
 
     def report(call: _Call, number: int, code: str, rule: str | None, message: str) -> None:
-        violation = Violation(code, call.phone, number, from_epoch(call.start), rule, message)
-        found.append((call.start, call.row, violation))
+        start = from_epoch(call.start_us // _US) + timedelta(microseconds=call.start_us % _US)
+        violation = Violation(code, call.phone, number, start, rule, message)
+        found.append((call.start_us, call.row, violation))
 
-    def at(ts: int, tz: Any = zone) -> str:
-        return f"{from_epoch(ts).astimezone(tz):%Y-%m-%d %H:%M:%S} in {tz.key}"
+    def at(us: int, tz: Any = zone) -> str:
+        """``2026-03-09 09:00:20 in America/New_York`` (with the fraction when there is one)."""
+        local = (from_epoch(us // _US) + timedelta(microseconds=us % _US)).astimezone(tz)
+        text = f"{local:%Y-%m-%d %H:%M:%S}" + (f".{local:%f}".rstrip("0") if us % _US else "")
+        return f"{text} in {tz.key}"
 
     previous: dict[str, _Call] = {}
     numbers: dict[str, int] = {}
-    starts: dict[int, list[int]] = {c: list(s) for c, s in run.starts.items()}
+    starts = {c: [t * _US for t in s] for c, s in run.starts.items()}
     running: list[int] = []  # ends of calls in progress, a heap
     last_start: int | None = None
-    interval = campaign.call_interval_seconds if campaign.scheduling_mode == "even" else 0
+    interval = campaign.call_interval_seconds * _US if campaign.scheduling_mode == "even" else 0
     for call in log:
         customer = run.index.get(call.phone)
         number = numbers.get(call.phone, 0) + 1
         numbers[call.phone] = number
-        while running and running[0] <= call.start:
+        while running and running[0] <= call.start_us:
             heapq.heappop(running)
         if len(running) >= campaign.max_concurrency:
+            busy = "1 call was" if len(running) == 1 else f"{len(running)} calls were"
             report(
                 call, number, "concurrency", None,
-                f"started at {at(call.start)} while {len(running)} calls were in progress; "
+                f"started at {at(call.start_us)} while {busy} in progress; "
                 f"maxConcurrency is {campaign.max_concurrency}",
             )  # fmt: skip
-        if interval and last_start is not None and call.start - last_start < interval:
+        if interval and last_start is not None and call.start_us - last_start < interval:
+            gap = call.start_us - last_start
             report(
                 call, number, "pacing", None,
-                f"started {duration(call.start - last_start)} after the previous call; "
-                f"callIntervalSeconds is {interval} (even pacing)",
+                f"started {gap / _US:g} s after the previous call; callIntervalSeconds is "
+                f"{interval // _US} (even pacing)",
             )  # fmt: skip
-        heapq.heappush(running, max(call.end, call.start + 1))
-        last_start = call.start
+        heapq.heappush(running, call.end_us)
+        last_start = call.start_us
         if customer is None:
             report(
                 call, number, "unknown-customer", None,
@@ -211,15 +228,17 @@ def audit(
                 f"{policy.attempts} attempts",
             )  # fmt: skip
         if before is not None:
-            if call.start < before.end:
+            if call.start_us < before.end_us:
                 report(
                     call, number, "overlap", None,
-                    f"started at {at(call.start)}, before the previous call ended at "
-                    f"{at(before.end)}",
+                    f"started at {at(call.start_us)}, before the previous call ended at "
+                    f"{at(before.end_us)}",
                 )  # fmt: skip
+            # The retry rule on whole seconds (an end rounded up); the delay on the exact end.
+            end_ceil = -(-before.end_us // _US)
             follow = policy.after(
                 run.calendars[run.group[customer]], before.outcome, number - 1, before.start,
-                max(before.end, before.start + 1),
+                max(end_ceil, before.start + 1),
             )  # fmt: skip
             if follow is Finish.DONE:
                 report(
@@ -232,27 +251,31 @@ def audit(
                     call, number, "retry-too-early", None,
                     "a next_day retry, but no later day has a window after the previous call",
                 )  # fmt: skip
-            elif isinstance(follow, int) and call.start < follow:
-                mode = "next_day" if policy.next_day else "fixed"
-                report(
-                    call, number, "retry-too-early", None,
-                    f"started at {at(call.start)}; the retry was due from {at(follow)} "
-                    f"({mode}, retryDelaySeconds {policy.delay} after the previous call "
-                    f"ended at {at(before.end)})",
-                )  # fmt: skip
+            elif isinstance(follow, int):
+                due_us = before.end_us + policy.delay * _US
+                if policy.next_day and follow > end_ceil + policy.delay:
+                    due_us = follow * _US  # the first window of a later day set it
+                if call.start_us < due_us:
+                    mode = "next_day" if policy.next_day else "fixed"
+                    report(
+                        call, number, "retry-too-early", None,
+                        f"started at {at(call.start_us)}; the retry was due from {at(due_us)} "
+                        f"({mode}, retryDelaySeconds {policy.delay} after the previous call "
+                        f"ended at {at(before.end_us)})",
+                    )  # fmt: skip
         caps = run.caps[customer]
         if caps:
             history_starts = starts.setdefault(customer, [])
             for name, calls_allowed, seconds in caps:
-                lo = bisect.bisect_right(history_starts, call.start - seconds)
-                hi = bisect.bisect_right(history_starts, call.start)
+                lo = bisect.bisect_right(history_starts, call.start_us - seconds * _US)
+                hi = bisect.bisect_right(history_starts, call.start_us)
                 if hi - lo >= calls_allowed:
                     report(
                         call, number, "cap", name,
                         f"{name} allows {calls_allowed} calls in {duration(seconds)}; this is "
-                        f"call {hi - lo + 1} since {at(call.start - seconds)}",
+                        f"call {hi - lo + 1} since {at(call.start_us - seconds * _US)}",
                     )  # fmt: skip
-            bisect.insort(history_starts, call.start)
+            bisect.insort(history_starts, call.start_us)
     found.sort(key=lambda item: (item[0], item[1]))
     return [violation for _, _, violation in found]
 
@@ -274,7 +297,7 @@ def _check_place(
             zone = load_zone(window.zone_key)
             report(
                 call, number, "outside-window", None,
-                f"called at {at(call.start, zone)}, outside the campaign's window "
+                f"called at {at(call.start_us, zone)}, outside the campaign's window "
                 f"({_window_text(campaign, window.local_day(call.start))})",
             )  # fmt: skip
             break
@@ -302,10 +325,18 @@ def _check_place(
 
 
 def _window_text(campaign: Campaign, day: int) -> str:
+    """What the campaign's window is on local day number ``day``, or why it has none."""
+    when = date.fromordinal(day + _EPOCH_ORDINAL)
+    if campaign.start_date is not None and when < campaign.start_date:
+        return f"{when.isoformat()} is before startDate {campaign.start_date.isoformat()}"
+    if campaign.end_date is not None and when > campaign.end_date:
+        return f"{when.isoformat()} is after endDate {campaign.end_date.isoformat()}"
+    if day in campaign.calendar()._skip:
+        return f"{when.isoformat()} is a blackout date"
     weekday = (day + 3) % 7
     rule = campaign.day_rule(weekday)
     if rule is None:
-        return "no window that weekday"
+        return f"no window on {when:%A}s"
     start, end = rule
     return f"{_clock(start)}-{_clock(end % DAY if end > DAY else end)}"
 

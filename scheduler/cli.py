@@ -449,7 +449,9 @@ def _read_calls(path: str) -> list[dict[str, Any]]:
     """The rows of a call log: CSV with a ``phone,start,end,outcome`` header, or JSON Lines;
     ``-`` reads standard input."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: spreadsheets save CSV with a byte order mark.
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+        text = text.removeprefix("\ufeff")
     except OSError as error:
         _fail(f"cannot read call log {path!r}: {error.strerror or error}")
     except UnicodeDecodeError:

@@ -112,6 +112,7 @@ def _known(key: str) -> bool:
     return key in available_zones()
 
 
+@cache
 def zones() -> st.SearchStrategy[str]:
     """A zone key of the pinned tzdata: one of ``ODD_ZONES`` half the time, else any key."""
     every_zone = st.timezone_keys(allow_prefix=False).filter(_known)
@@ -470,11 +471,12 @@ def _break_rule(
         rows += [(phone, start + k, start + k + 1, "Busy") for k in range(1, calls + 1)]
         return rows
     horizon = start + (400 if code == "holiday" else 14) * DAY
+    windows = (clocks.window, *clocks.other_windows)
     for ts in range(start - start % 3600, horizon, 3600):
-        if not clocks.window.contains_ts(ts):
+        if not all(window.contains_ts(ts) for window in windows):
             continue
         blocked = clocks.blocking(ts)
-        if blocked is None:
+        if blocked is None or not blocked[0]:  # not a rule: the window on another clock
             continue
         is_holiday = ": holiday " in blocked[1]
         if is_holiday == (code == "holiday"):
