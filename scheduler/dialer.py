@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import partial
 from typing import Any, Final
@@ -239,6 +239,12 @@ class Dialer:
     def add_first(self, due: int, customer: int, group: int = 0) -> None:
         """Queue a customer's first attempt, due from ``due``, after those already queued."""
         self._groups[group].firsts.append((due, customer))
+        if not self._single:
+            self._changed.add(group)
+
+    def add_firsts(self, due: int, customers: Iterable[int], group: int = 0) -> None:
+        """Queue the first attempts of ``customers``, in that order, all due from ``due``."""
+        self._groups[group].firsts.extend((due, customer) for customer in customers)
         if not self._single:
             self._changed.add(group)
 

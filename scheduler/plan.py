@@ -506,6 +506,7 @@ def plan(
     outcome_index = OUTCOME_INDEX
     run_last, run_group, contexts, new_call = run.last, run.group, run.contexts, tuple.__new__
     checked: object = None
+    checked_index = 0
     report_at = 10_000 if progress is not None else -1
     count = 0
 
@@ -523,13 +524,12 @@ def plan(
         if result is not checked:
             _check_result(result, phones[customer], number)
             checked = result
+            checked_index = outcome_index[result[0]]
         outcome, seconds = result
         end = at + seconds
         hold(end)
         if on_attempt is None:
-            buffer += pack(
-                customer, number, at, end, due, why, outcome_index[outcome], latest[customer]
-            )
+            buffer += pack(customer, number, at, end, due, why, checked_index, latest[customer])
             latest[customer] = count
         else:
             before = run_last[customer]

@@ -255,25 +255,14 @@ class Run:
         index = self.index
         added = [p for p in dict.fromkeys(phones) if p not in index]
         first = len(self.phones)
-        groups = []
-        for customer, phone in enumerate(added, first):
-            groups.append(self.calendar_index(phone))
-            placed, self._pending_callee = self._pending_callee, None
-            if placed is None:
-                self.callees.append(None)
-                self.caps.append(())
-                continue
-            who, caps = placed
-            self.callees.append(who)
-            self.caps.append(caps)
-            if caps:
-                self.starts[customer] = sorted(self._history.get(phone, ()))
-            if who.zone_source == "campaign":
-                self.warnings.append(
-                    f"{phone}: the number tells no time zone (toll-free, premium or "
-                    f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
-                    "Give the customer a timezone to be sure"
-                )
+        if not self._own_clocks:  # everyone on the campaign's calendar
+            groups = [0] * len(added)
+            self.callees += [None] * len(added)
+            self.caps += [()] * len(added)
+        else:
+            groups = [
+                self._place_customer(customer, phone) for customer, phone in enumerate(added, first)
+            ]
         if self.starts and self.dialer.gate is None:
             self.dialer.gate = self._gate
         index.update(zip(added, range(first, first + len(added)), strict=True))
@@ -282,10 +271,34 @@ class Run:
         self.state += [CustomerState.PENDING] * len(added)
         self.number += [0] * len(added)
         self.last += [None] * len(added)
-        add_first = self.dialer.add_first
-        for customer, group in enumerate(groups, first):
-            add_first(due, customer, group)
+        if self._own_clocks:
+            add_first = self.dialer.add_first
+            for customer, group in enumerate(groups, first):
+                add_first(due, customer, group)
+        else:
+            self.dialer.add_firsts(due, range(first, first + len(added)))
         return added
+
+    def _place_customer(self, customer: int, phone: str) -> int:
+        """Place a new customer on its calendar; note its callee and caps; its group."""
+        group = self.calendar_index(phone)
+        placed, self._pending_callee = self._pending_callee, None
+        if placed is None:
+            self.callees.append(None)
+            self.caps.append(())
+            return group
+        who, caps = placed
+        self.callees.append(who)
+        self.caps.append(caps)
+        if caps:
+            self.starts[customer] = sorted(self._history.get(phone, ()))
+        if who.zone_source == "campaign":
+            self.warnings.append(
+                f"{phone}: the number tells no time zone (toll-free, premium or "
+                f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
+                "Give the customer a timezone to be sure"
+            )
+        return group
 
     def remove(self, customer: int) -> None:
         """An opt-out: no further attempt, ever."""
