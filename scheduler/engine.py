@@ -18,10 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -29,7 +28,7 @@ from pydantic.alias_generators import to_camel
 from scheduler import journal as journal_ops
 from scheduler.dialer import Wait, Why
 from scheduler.reasons import Expired, ReasonContext
-from scheduler.retry import check_outcome
+from scheduler.retry import OUTCOME_SET, check_outcome
 from scheduler.run import CustomerState, Run
 from scheduler.spec import Campaign, check_phone
 from scheduler.times import check_now, epoch_seconds, from_epoch, iso_utc, parse_instant
@@ -106,9 +105,11 @@ def scheduling_rules(campaign: Campaign) -> dict[str, Any]:
     return rules
 
 
-@dataclass(frozen=True, slots=True)
-class DueAttempt:
-    """An attempt to start now: ``id`` (stable, unique), who, which attempt, when, and why."""
+class DueAttempt(NamedTuple):
+    """An attempt to start now: ``id`` (stable, unique), who, which attempt, when, and why.
+
+    Frozen and slotted (a named tuple: an engine hands out one per call).
+    """
 
     id: str
     phone: str
@@ -116,10 +117,13 @@ class DueAttempt:
     start_ts: int
     due_ts: int
     why: Why
-    prev_outcome: str | None = field(repr=False)
-    prev_end_ts: int | None = field(repr=False)
-    context: ReasonContext = field(repr=False, compare=False)
-    cap: tuple[str, int, int] | None = field(default=None, repr=False)
+    prev_outcome: str | None
+    prev_end_ts: int | None
+    context: ReasonContext
+    cap: tuple[str, int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"DueAttempt(id={self.id!r}, start={iso_utc(self.start)})"
 
     @property
     def start(self) -> datetime:
@@ -177,6 +181,26 @@ class Decision(BaseModel):
     will_retry: bool
     retry_scheduled_at: datetime | None
     retries_remaining: int
+
+
+_DECISION_FIELDS = set(Decision.model_fields)
+# The range of every instant argument (check_now's), as epoch seconds.
+_FIRST_TS = check_now("1900-01-01T00:00:00Z")
+_LAST_TS = check_now("8999-12-31T23:59:59Z") + 1
+_new_decision = object.__new__
+_set = object.__setattr__
+
+
+def _decision(values: dict[str, Any]) -> Decision:
+    """A ``Decision`` of values the engine computed itself, so already valid: what
+    ``model_construct`` does with every field given, without its per-call bookkeeping (an
+    engine answers a record per call)."""
+    decision = _new_decision(Decision)
+    _set(decision, "__dict__", values)
+    _set(decision, "__pydantic_fields_set__", _DECISION_FIELDS.copy())
+    _set(decision, "__pydantic_extra__", None)
+    _set(decision, "__pydantic_private__", None)
+    return decision
 
 
 class Engine:
@@ -237,6 +261,7 @@ class Engine:
         if self._status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
             run = self._run
             dialer = run.dialer
+            new_due = tuple.__new__
             while True:
                 got = dialer.take(now_ts)
                 if isinstance(got, Wait):
@@ -249,23 +274,27 @@ class Engine:
                 run.started(customer, number)
                 last = run.last[customer]
                 started.append(
-                    DueAttempt(
-                        attempt_id,
-                        phone,
-                        number,
-                        at,
-                        due,
-                        Why(why),
-                        None if last is None else last[1],
-                        None if last is None else last[3],
-                        run.context(customer),
-                        run.cap_holding(customer, number) if run.cap_notes else None,
+                    new_due(
+                        DueAttempt,
+                        (
+                            attempt_id,
+                            phone,
+                            number,
+                            at,
+                            due,
+                            Why(why),
+                            None if last is None else last[1],
+                            None if last is None else last[3],
+                            run.context(customer),
+                            run.cap_holding(customer, number) if run.cap_notes else None,
+                        ),
                     )
                 )
             if started:
                 self._status = CampaignStatus.ACTIVE
             self._settle()
-        self._log("due", {"now": iso_utc(from_epoch(now_ts))}, started)
+        if self._journal is not None:
+            self._log("due", {"now": iso_utc(from_epoch(now_ts))}, started)
         return started
 
     def record(
@@ -295,9 +324,12 @@ class Engine:
         run.finish(customer, number, start, end_ts, outcome)
         self._dirty = True  # settled by the next reader, not on every record
         decision = self._decision(customer)
-        self._log(
-            "record", {"id": attempt_id, "outcome": outcome, "endedAt": iso_utc(ended)}, decision
-        )
+        if self._journal is not None:
+            self._log(
+                "record",
+                {"id": attempt_id, "outcome": outcome, "endedAt": iso_utc(ended)},
+                decision,
+            )
         return decision
 
     def next_wakeup(self) -> datetime | None:
@@ -476,16 +508,18 @@ class Engine:
         assert last is not None
         number, outcome, start, end, retry_at = last
         will_retry = retry_at is not None
-        return Decision.model_construct(
-            attempt_id=f"{run.phones[customer]}#{number}",
-            phone=run.phones[customer],
-            attempt_number=number,
-            outcome=outcome,
-            started_at=from_epoch(start),
-            ended_at=from_epoch(end),
-            will_retry=will_retry,
-            retry_scheduled_at=None if retry_at is None else from_epoch(retry_at),
-            retries_remaining=run.policy.retries - number if will_retry else 0,
+        return _decision(
+            {
+                "attempt_id": f"{run.phones[customer]}#{number}",
+                "phone": run.phones[customer],
+                "attempt_number": number,
+                "outcome": outcome,
+                "started_at": from_epoch(start),
+                "ended_at": from_epoch(end),
+                "will_retry": will_retry,
+                "retry_scheduled_at": None if retry_at is None else from_epoch(retry_at),
+                "retries_remaining": run.policy.retries - number if will_retry else 0,
+            }
         )
 
     def _advance(
@@ -516,17 +550,24 @@ class Engine:
         self, attempt_id: str, outcome: str, ended_at: datetime, now: datetime | str | None
     ) -> int:
         """Validate a result before anything changes; the rounded end in epoch seconds."""
-        try:
-            check_outcome(outcome, "record: outcome")
-            end_ts = check_now(ended_at, "ended_at")  # rounded up: it held its line that second
-        except ValueError as error:
-            raise EngineError(f"record: {error}") from None
+        if outcome not in OUTCOME_SET:
+            try:
+                check_outcome(outcome, "record: outcome")
+            except ValueError as error:
+                raise EngineError(f"record: {error}") from None
+        exact = epoch_seconds(ended_at, "ended_at")
+        if not _FIRST_TS <= exact < _LAST_TS:
+            try:
+                check_now(ended_at, "ended_at")  # the same range as every now, and its words
+            except ValueError as error:
+                raise EngineError(f"record: {error}") from None
+        end_ts = exact + (1 if ended_at.microsecond else 0)  # it held its line that second
         flight = self._in_flight.get(attempt_id)
         if flight is None:
             self._check_repeat(attempt_id, outcome, ended_at, end_ts)
             return end_ts
         start = flight[2]
-        if epoch_seconds(ended_at) < start:  # with a whole-second start: ended_at < start
+        if exact < start:  # with a whole-second start: ended_at < start
             raise EngineError(
                 f"record: ended_at {iso_utc(ended_at)} is before the attempt started at "
                 f"{iso_utc(from_epoch(start))}"

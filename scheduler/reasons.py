@@ -328,14 +328,19 @@ class ReasonContext:
         prev_end: int | None,
     ) -> str:
         label = self.label
-        if start == due and number > 1 and prev_end is not None and prev_outcome is not None:
-            # The most common sentence of all, first: a retry that started when its delay
-            # ended (and so inside a window).
-            if not self._next_day:
-                return (
-                    f"retry {number - 1} of {self._retries}: {prev_outcome} at "
-                    f"{label(prev_end)}, {self._delay} delay ends at {label(due)}"
-                )
+        # The most common sentence of all, first: a retry that started when its delay ended
+        # (and so inside a window).
+        if (
+            start == due
+            and number > 1
+            and prev_end is not None
+            and prev_outcome is not None
+            and not self._next_day
+        ):
+            return (
+                f"retry {number - 1} of {self._retries}: {prev_outcome} at "
+                f"{label(prev_end)}, {self._delay} delay ends at {label(due)}"
+            )
         # Did the attempt fall due outside every window, and wait for an opening? Not if it
         # started when due: every start is inside a window.
         opening = None if start == due else self._opening_after(due)

@@ -96,6 +96,8 @@ def iso_utc(t: datetime) -> str:
 
 def from_epoch(ts: int) -> datetime:
     """Aware UTC datetime of epoch second ``ts``."""
+    if ts >= 0:
+        return datetime.fromtimestamp(ts, UTC)  # the fast way, where every platform has it
     return _EPOCH + timedelta(seconds=ts)
 
 
