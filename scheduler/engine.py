@@ -184,6 +184,7 @@ class Decision(BaseModel):
 
 
 _DECISION_FIELDS = set(Decision.model_fields)
+_WHYS = tuple(Why)  # Why by its value: a lookup, not an Enum call, per attempt handed out
 # The range of every instant argument (check_now's), as epoch seconds.
 _FIRST_TS = check_now("1900-01-01T00:00:00Z")
 _LAST_TS = check_now("8999-12-31T23:59:59Z") + 1
@@ -282,7 +283,7 @@ class Engine:
                             number,
                             at,
                             due,
-                            Why(why),
+                            _WHYS[why],
                             None if last is None else last[1],
                             None if last is None else last[3],
                             run.context(customer),
