@@ -55,6 +55,7 @@ class Wait(Enum):
 #: ``(instant, why, due, customer, number)`` of a call that starts: plain ints, for the hot loop.
 Start = tuple[int, int, int, int, int]
 
+_WHYS: Final = tuple(Why)  # Why by its value
 _NOW: Final = int(Why.NOW)
 _DUE: Final = int(Why.DUE)
 _WINDOW: Final = int(Why.WINDOW)
@@ -355,6 +356,9 @@ class Dialer:
 
     def next_start(self) -> tuple[int, Why] | Wait:
         """``(instant, why)`` of the next start, or why there is none yet; takes nothing."""
+        if self._single and self.gate is None:
+            one = self._take_one(None, take=False)
+            return one if isinstance(one, Wait) else (one[0], _WHYS[one[1]])
         found = self._next()
         if isinstance(found, Wait):
             return found
@@ -427,9 +431,10 @@ class Dialer:
         self.last_start = at
         return at, why, due, customer, number
 
-    def _take_one(self, until: int | None) -> Start | Wait:
+    def _take_one(self, until: int | None, take: bool = True) -> Start | Wait:
         """``take`` with a single calendar: the rule of ``_next`` written out in one piece,
-        because a plan runs it once per attempt."""
+        because a plan runs it once per attempt. With ``take`` False it only looks: the
+        answer's instant and why, nothing taken (its other three fields are 0)."""
         group = self._groups[0]
         firsts, retries = group.firsts, group.retries
         if self.removed:
@@ -472,6 +477,8 @@ class Dialer:
         if opening > at:
             at = opening
             why = _WINDOW
+        if not take:
+            return at, why, 0, 0, 0
         if until is not None and at > until:
             return Wait.LATER
         while running and running[0] <= at:
