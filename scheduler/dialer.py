@@ -481,8 +481,7 @@ class Dialer:
             return at, why, 0, 0, 0
         if until is not None and at > until:
             return Wait.LATER
-        while running and running[0] <= at:
-            heapq.heappop(running)
+        # Calls that ended by `at` leave `running` at the next take, which starts from `at`.
         if retries and retries[0][0] <= at:
             due, customer, number = heapq.heappop(retries)
         else:
