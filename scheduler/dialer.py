@@ -1,4 +1,4 @@
-"""The dialer: pacing and concurrency, who starts when (SEMANTICS.md sections 4 and 7).
+"""The dialer: pacing and concurrency, who starts when, on each customer's calendar.
 
 One ``Dialer`` holds the lines and the queue of a campaign. It answers one
 question, ``take()``: the earliest instant at which the next call may start
@@ -12,7 +12,7 @@ queue is kept per calendar, a *group*: within a group every customer is
 callable at the same instants, so the group's earliest callable instant is
 its calendar's next opening after its earliest due attempt. Across groups
 the earliest such instant wins, and among the groups callable then the order
-above picks. With one group this is exactly section 4.
+above picks. With one group this is exactly the one-calendar rule.
 
 ``plan`` and ``Engine`` drive it through one ``Run``, so the preview and the
 live campaign agree by construction.
@@ -585,7 +585,7 @@ class Dialer:
         # unchanged (its stamp) and the instant is not before `at`, since `at` only
         # grows; or, with stamp -1, the instant its first retry falls due, when a group
         # ranked by a first attempt must be ranked again. `ready` holds (rank, group,
-        # stamp) for groups with something due by `at`, by the order of section 4 among
+        # stamp) for groups with something due by `at`, by the order of competing attempts among
         # their best attempts. The answer is the best ready group whose calendar
         # contains `at`; when none does, `at` moves to the first waiting instant. A take
         # touches only the groups it changes or passes, not every group.

@@ -1,7 +1,7 @@
 """Outcome sources for previews: how each attempt ends, and how long the call lasts.
 
 A preview needs to know how calls end; that is an input, never a guess made
-inside the planner (SEMANTICS.md section 5). A source is any callable
+inside the planner. A source is any callable
 ``source(phone, number) -> (outcome, seconds)``; three ship here:
 
 >>> from scheduler import outcomes

@@ -1,6 +1,6 @@
 """Outcomes and the retry policy: whether a customer is called again, and from when.
 
-SEMANTICS.md section 3: a retry is due only when the outcome is one of the
+A retry is due only when the outcome is one of the
 campaign's ``retryConditions`` and attempts remain. ``fixed`` counts
 ``retryDelaySeconds`` of real time from the end of the call; ``next_day``
 waits for the first window of a later local day, and at least the delay.

@@ -2,7 +2,7 @@
 
 Instant ``t`` is inside the window of local day ``D`` exactly when the
 campaign zone's clock, at ``t``, shows date ``D`` and a time ``s`` with
-``start <= s < end`` (SEMANTICS.md section 2). The clock reading is
+``start <= s < end``. The clock reading is
 ``t + offset(t)``, a step function of ``t``; so the instants of one window are,
 on each stretch of constant offset, one interval, and a day's window is the
 union of at most a few such intervals. Gaps, folds, missing and doubled days

@@ -1,4 +1,4 @@
-"""Auditing a call log (SEMANTICS.md section 8): one scenario per code, bad rows, the CLI.
+"""Auditing a call log (the README's Semantics): one scenario per code, bad rows, the CLI.
 
 The campaign calls from New York, 09:00-17:00 on weekdays, with two retries
 five minutes apart. 2026-01-05 is a Monday on EST (UTC-05:00): its window

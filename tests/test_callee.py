@@ -1,4 +1,4 @@
-"""A customer's zones and region, from the number or from the spec (SEMANTICS.md section 7).
+"""A customer's zones and region, from the number or from the spec (the README's Semantics).
 
 The zones of a geographic number are the ones ``phonenumbers`` gives (several
 for some area codes); a toll-free number has none, so the campaign's zone

@@ -1,4 +1,4 @@
-"""The dialer of SEMANTICS.md sections 4 and 7: who starts when, on one calendar or several.
+"""The dialer of the README's Semantics: who starts when, on one calendar or several.
 
 Unless a test says otherwise group 0 calls New York and group 1 Los Angeles,
 both 09:00-17:00 on weekdays. 2026-01-05 is a Monday; New York is on EST

@@ -1,6 +1,6 @@
 """The live engine: what a dialer is told to start, when, and what happens after each call.
 
-Scenarios of SEMANTICS.md sections 4 to 6, driven through the engine's
+Scenarios of the README's Semantics, driven through the engine's
 public calls and pinned to exact instants. Unless a test says otherwise the
 campaign calls New York, 09:00-17:00 on weekdays; 2026-01-05 is a Monday on
 EST (UTC-05:00), so 09:00 local is 14:00Z and 17:00 local is 22:00Z. Calls

@@ -1,6 +1,6 @@
 """Outcome sources: how each previewed attempt ends, and how long the call lasts.
 
-SEMANTICS.md section 5: the outcome of an attempt is an input to the preview.
+the README's Semantics: the outcome of an attempt is an input to the preview.
 ``always`` fails every call the same way, ``scripted`` follows a list per
 phone and falls back to a default, ``random`` is a seeded model that gives
 the same answer for the same seed, phone and attempt, whatever the order in

@@ -1,6 +1,6 @@
 """The preview: which customer is called when, to the second, and why then.
 
-Scenarios of SEMANTICS.md sections 3 (attempts and retries), 4 (pacing and
+Scenarios of the README's Semantics (attempts and retries), 4 (pacing and
 concurrency) and 5 (outcomes, expiry), each pinned to exact instants. Unless
 a test says otherwise the campaign calls New York, 09:00-17:00 on weekdays;
 2026-01-05 is a Monday, on EST (UTC-05:00), so 09:00 local is 14:00Z.

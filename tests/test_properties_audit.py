@@ -1,4 +1,4 @@
-"""Auditing a call log (SEMANTICS.md section 8) on the campaigns ``scheduler.testing`` draws.
+"""Auditing a call log (the README's Semantics) on the campaigns ``scheduler.testing`` draws.
 
 Two invariants hold on every campaign ``campaigns()`` draws: a log that
 ``plan`` made, or that a host driving ``Engine`` made, has no violation;

@@ -1,4 +1,4 @@
-"""The live engine and the preview agree (SEMANTICS.md section 6), on random campaigns.
+"""The live engine and the preview agree (the README's Semantics), on random campaigns.
 
 Hypothesis draws small campaigns (any zone of the pinned tzdata, often one
 with odd rules; a ``now`` from 1900 to 2100, often in 2026 or days around a

@@ -1,4 +1,4 @@
-"""Invariants of every plan (SEMANTICS.md sections 3, 4 and 5), on random campaigns.
+"""Invariants of every plan (the README's Semantics), on random campaigns.
 
 Hypothesis draws small campaigns in any zone of the pinned tzdata (often
 one with odd rules), windows that may run overnight, both retry modes and

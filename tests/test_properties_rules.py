@@ -1,4 +1,4 @@
-"""The customer's clock and calling rules (SEMANTICS.md section 7), on random campaigns.
+"""The customer's clock and calling rules (the README's Semantics), on random campaigns.
 
 Hypothesis draws a few customers whose numbers come from many countries and
 US and Canadian area codes (one of them, 605 222, on two clocks; toll-free

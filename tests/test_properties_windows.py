@@ -1,4 +1,4 @@
-"""Properties of the wall-clock rule (SEMANTICS.md section 2) in every zone, 1970-2100.
+"""Properties of the wall-clock rule (the README's Semantics) in every zone, 1970-2100.
 
 The oracle reads the campaign zone's clock with zoneinfo (from the tzdata
 package) and applies the rule literally: ``t`` is inside the window of local

@@ -1,4 +1,4 @@
-"""The retry rule of SEMANTICS.md section 3: whether a customer is called again, and from when.
+"""The retry rule of the README's Semantics: whether a customer is called again, and from when.
 
 Unless a test says otherwise the calendar is New York, 09:00-17:00 on
 weekdays; 2026-01-05 is a Monday on EST (UTC-05:00), so 09:00 local is 14:00Z.

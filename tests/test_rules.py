@@ -1,4 +1,4 @@
-"""The customer's clock and calling rules (SEMANTICS.md section 7), pinned to exact instants.
+"""The customer's clock and calling rules (the README's Semantics), pinned to exact instants.
 
 Unless a test says otherwise the campaign's own window is all day, every day,
 on UTC, so every instant a scenario pins comes from the customer's clock and

@@ -1,4 +1,4 @@
-"""The wall-clock rule of SEMANTICS.md section 2, scenario by scenario, to the second.
+"""The wall-clock rule of the README's Semantics, scenario by scenario, to the second.
 
 Every expected instant below is written out in UTC; the local readings behind
 them come from dst-catalogue.md (tzdata 2026f, read from the tzdata package).
