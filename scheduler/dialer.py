@@ -400,9 +400,6 @@ class Dialer:
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
-        running = self.running
-        while running and running[0] <= at:
-            heapq.heappop(running)
         group = self._groups[g]
         if self._single:
             due, customer, number = group.pop_at(at)
