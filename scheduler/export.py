@@ -145,6 +145,9 @@ def write_rows(
                 "outcome": call.outcome,
                 "reason": call.reason,
             }
+            if call.callee is not None:  # the keys of Attempt.as_dict
+                record["zones"] = list(call.callee.zones)
+                record["region"] = call.callee.region
             write(dumps(record) + "\n")
 
     timeline = plan(

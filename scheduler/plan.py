@@ -221,12 +221,22 @@ class PlannedCall(NamedTuple):
     prev_outcome: str | None
     prev_end_ts: int | None
     context: ReasonContext
+    #: The customer's zones and region, when the campaign places customers; else None.
+    callee: Callee | None = None
+    #: The cap that held the attempt back, ``(rule name, calls, seconds)``, or None.
+    cap: tuple[str, int, int] | None = None
 
     @property
     def reason(self) -> str:
         """Why the call starts then, in one sentence."""
         return self.context.sentence(
-            self.number, self.why, self.start_ts, self.due_ts, self.prev_outcome, self.prev_end_ts
+            self.number,
+            self.why,
+            self.start_ts,
+            self.due_ts,
+            self.prev_outcome,
+            self.prev_end_ts,
+            self.cap,
         )
 
 
@@ -505,6 +515,7 @@ def plan(
     take, hold, finish = dialer.taker(), dialer.holder(), run.finish
     outcome_index = OUTCOME_INDEX
     run_last, run_group, contexts, new_call = run.last, run.group, run.contexts, tuple.__new__
+    run_callees = run.callees
     checked: object = None
     checked_index = 0
     report_at = 10_000 if progress is not None else -1
@@ -547,6 +558,8 @@ def plan(
                         None if before is None else before[1],
                         None if before is None else before[3],
                         contexts[run_group[customer]],
+                        run_callees[customer],
+                        run.cap_holding(customer, number) if run.cap_notes else None,
                     ),
                 )
             )

@@ -70,3 +70,25 @@ def test_a_limit_writes_the_first_rows_only() -> None:
     write_rows(out, campaign, now=NOW, form="csv", limit=3)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert [r[2] for r in rows[1:] if r[0] == "attempt"] == ["1", "1", "1"]
+
+
+def test_streamed_rows_of_customers_on_their_own_clocks_name_zones_regions_and_caps() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "rules",
+            "timezone": "America/New_York",
+            "startTime": "07:00",
+            "endTime": "22:00",
+            "callRetries": 5,
+            "retryDelaySeconds": 3600,
+            "callingRules": ["US-TCPA", "US-FL"],
+            "customers": [{"phoneNumber": "+18505550123"}, {"phoneNumber": "+16052221234"}],
+        }
+    )
+    out = io.StringIO()
+    write_rows(out, campaign, now="2026-03-09T11:00:00Z", form="jsonl")
+    streamed = [json.loads(line) for line in out.getvalue().splitlines()]
+    planned = [a.as_dict() for a in plan(campaign, now="2026-03-09T11:00:00Z").attempts]
+    assert streamed == planned
+    assert streamed[0]["region"] == "US-FL"
+    assert any("US-FL: at most 3 calls in 24 h" in row["reason"] for row in streamed)
