@@ -31,7 +31,7 @@ import bisect
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from scheduler.reasons import Clocks, duration
@@ -39,7 +39,15 @@ from scheduler.retry import Finish, check_outcome
 from scheduler.rules import HolidayDays, HolidaySet
 from scheduler.run import Run
 from scheduler.spec import Campaign
-from scheduler.times import DAY, epoch_seconds, from_epoch, iso_utc, parse_instant
+from scheduler.times import (
+    DAY,
+    clock_text,
+    date_of_day,
+    epoch_seconds,
+    from_epoch,
+    iso_utc,
+    parse_instant,
+)
 from scheduler.tz import load_zone
 
 __all__ = ["CODES", "AuditError", "Violation", "audit"]
@@ -99,7 +107,6 @@ class _Call:
 
 
 _US = 1_000_000
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _microseconds(t: datetime) -> int:
@@ -308,7 +315,7 @@ def _check_place(
             continue
         zone = load_zone(zone_key)
         day = calendar.local_day(call.start)
-        skip = calendar._skip
+        skip = calendar.removed_days
         if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
             report(
                 call, number, "holiday", rule.name,
@@ -326,22 +333,16 @@ def _check_place(
 
 def _window_text(campaign: Campaign, day: int) -> str:
     """What the campaign's window is on local day number ``day``, or why it has none."""
-    when = date.fromordinal(day + _EPOCH_ORDINAL)
+    when = date_of_day(day)
     if campaign.start_date is not None and when < campaign.start_date:
         return f"{when.isoformat()} is before startDate {campaign.start_date.isoformat()}"
     if campaign.end_date is not None and when > campaign.end_date:
         return f"{when.isoformat()} is after endDate {campaign.end_date.isoformat()}"
-    if day in campaign.calendar()._skip:
+    if day in campaign.calendar().removed_days:
         return f"{when.isoformat()} is a blackout date"
     weekday = (day + 3) % 7
     rule = campaign.day_rule(weekday)
     if rule is None:
         return f"no window on {when:%A}s"
     start, end = rule
-    return f"{_clock(start)}-{_clock(end % DAY if end > DAY else end)}"
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+    return f"{clock_text(start)}-{clock_text(end % DAY if end > DAY else end)}"

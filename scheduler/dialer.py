@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from scheduler.windows import Calendar
 
-__all__ = ["Dialer", "Start", "Wait", "Why"]
+__all__ = ["WHYS", "Dialer", "Start", "Wait", "Why"]
 
 
 class Why(IntEnum):
@@ -55,7 +55,8 @@ class Wait(Enum):
 #: ``(instant, why, due, customer, number)`` of a call that starts: plain ints, for the hot loop.
 Start = tuple[int, int, int, int, int]
 
-_WHYS: Final = tuple(Why)  # Why by its value
+#: ``Why`` by its value: a lookup, not an Enum call, where it is asked per attempt.
+WHYS: Final = tuple(Why)
 _NOW: Final = int(Why.NOW)
 _DUE: Final = int(Why.DUE)
 _WINDOW: Final = int(Why.WINDOW)
@@ -358,7 +359,7 @@ class Dialer:
         """``(instant, why)`` of the next start, or why there is none yet; takes nothing."""
         if self._single and self.gate is None:
             one = self._take_one(None, take=False)
-            return one if isinstance(one, Wait) else (one[0], _WHYS[one[1]])
+            return one if isinstance(one, Wait) else (one[0], WHYS[one[1]])
         found = self._next()
         if isinstance(found, Wait):
             return found

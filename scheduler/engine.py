@@ -26,12 +26,20 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from scheduler import journal as journal_ops
-from scheduler.dialer import Wait, Why
+from scheduler.dialer import WHYS, Wait, Why
 from scheduler.reasons import Expired, ReasonContext
 from scheduler.retry import OUTCOME_SET, check_outcome
 from scheduler.run import CustomerState, Run
 from scheduler.spec import Campaign, check_phone
-from scheduler.times import check_now, epoch_seconds, from_epoch, iso_utc, parse_instant
+from scheduler.times import (
+    FIRST_SECOND,
+    LAST_SECOND,
+    check_now,
+    epoch_seconds,
+    from_epoch,
+    iso_utc,
+    parse_instant,
+)
 from scheduler.tz import TZDATA_VERSION
 
 __all__ = [
@@ -184,10 +192,6 @@ class Decision(BaseModel):
 
 
 _DECISION_FIELDS = set(Decision.model_fields)
-_WHYS = tuple(Why)  # Why by its value: a lookup, not an Enum call, per attempt handed out
-# The range of every instant argument (check_now's), as epoch seconds.
-_FIRST_TS = check_now("1900-01-01T00:00:00Z")
-_LAST_TS = check_now("8999-12-31T23:59:59Z") + 1
 _new_decision = object.__new__
 _set = object.__setattr__
 
@@ -283,7 +287,7 @@ class Engine:
                             number,
                             at,
                             due,
-                            _WHYS[why],
+                            WHYS[why],
                             None if last is None else last[1],
                             None if last is None else last[3],
                             run.context(customer),
@@ -557,7 +561,7 @@ class Engine:
             except ValueError as error:
                 raise EngineError(f"record: {error}") from None
         exact = epoch_seconds(ended_at, "ended_at")
-        if not _FIRST_TS <= exact < _LAST_TS:
+        if not FIRST_SECOND <= exact < LAST_SECOND:
             try:
                 check_now(ended_at, "ended_at")  # the same range as every now, and its words
             except ValueError as error:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import IO, Any
 
 from scheduler.outcomes import OutcomeSource
 from scheduler.plan import PlannedCall, Timeline, plan
 from scheduler.spec import Campaign
-from scheduler.times import iso_utc
+from scheduler.times import HH_MM, date_of_day, iso_utc
 
 __all__ = ["COLUMNS", "write_rows"]
 
@@ -35,9 +35,6 @@ COLUMNS = (
     "due",
     "reason",
 )
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_HH_MM = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
 
 
 class _Clock:
@@ -78,7 +75,7 @@ class _Clock:
 def _minute_text(minute: int) -> str:
     """``2026-03-09T13:00:`` of the minute ``minute`` minutes after 1970-01-01 00:00."""
     day, clock = divmod(minute, 24 * 60)
-    return f"{date.fromordinal(day + _EPOCH_ORDINAL).isoformat()}T{_HH_MM[clock]}:"
+    return f"{date_of_day(day).isoformat()}T{HH_MM[clock]}:"
 
 
 def _csv_field(text: str) -> str:

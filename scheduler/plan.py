@@ -25,7 +25,7 @@ from scheduler.reasons import Expired, ReasonContext, no_window_cause
 from scheduler.retry import check_outcome
 from scheduler.run import DATA_VERSIONS, OUTCOME_INDEX, CustomerState, Run
 from scheduler.spec import OUTCOMES, WEEKDAYS, Campaign
-from scheduler.times import check_now, from_epoch, iso_utc
+from scheduler.times import check_now, date_of_day, from_epoch, iso_utc
 from scheduler.tz import TZDATA_VERSION, load_zone
 from scheduler.windows import Calendar
 
@@ -454,9 +454,7 @@ class Timeline:
         return Summary(
             customers=len(self.final_states),
             attempts=len(starts),
-            calls_per_day={
-                date.fromordinal(n + _EPOCH_ORDINAL): calls for n, calls in sorted(per_day.items())
-            },
+            calls_per_day={date_of_day(n): calls for n, calls in sorted(per_day.items())},
             first_call=from_epoch(starts[0]) if starts else None,
             last_call=from_epoch(starts[-1]) if starts else None,
             reached_last_attempt=self.attempts.numbers().count(last_number),
@@ -466,9 +464,6 @@ class Timeline:
             outcomes=dict(sorted(self.attempts.outcome_counts().items())),
             rules=self.attempts.rule_counts(self.expired),
         )
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def plan(
@@ -637,7 +632,7 @@ def _plan_warnings(
         last_day = calendar.local_day(attempts[-1].start_ts)
         for n in range(first_day, min(last_day, first_day + 3660) + 1):
             weekday = (n + 3) % 7
-            day = date.fromordinal(n + _EPOCH_ORDINAL)
+            day = date_of_day(n)
             in_range = (campaign.start_date is None or day >= campaign.start_date) and (
                 campaign.end_date is None or day <= campaign.end_date
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
 from scheduler.rules import CallingRule, HolidayDays, HolidaySet
-from scheduler.times import DAY, from_epoch, iso_utc
+from scheduler.times import DAY, HH_MM, date_of_day, from_epoch, iso_utc
 from scheduler.tz import abbreviation_points, zone_table
 from scheduler.windows import Calendar
 
@@ -25,9 +25,6 @@ __all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration"]
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _NOW, _WINDOW, _DUE = int(Why.NOW), int(Why.WINDOW), int(Why.DUE)
-# "HH:MM" of every minute of a day, for labels built by the hundred thousand.
-_HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def duration(seconds: int) -> str:
@@ -47,7 +44,7 @@ def duration(seconds: int) -> str:
 
 
 def _local_date(ts: int, calendar: Calendar) -> str:
-    return date.fromordinal(calendar.local_day(ts) + _EPOCH_ORDINAL).isoformat()
+    return date_of_day(calendar.local_day(ts)).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +70,10 @@ class Clocks:
             if calendar.contains_ts(ts):
                 continue
             day = calendar.local_day(ts)
-            skip = calendar._skip
+            skip = calendar.removed_days
             if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
                 name = skip.name(day)
-                when = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
+                when = date_of_day(day).isoformat()
                 return rule.name, f"{rule.name}: holiday {when}, {name} ({zone})"
             weekday = (day + 3) % 7
             hours = rule.hours_text(weekday)
@@ -270,8 +267,8 @@ class ReasonContext:
             parts = self._abbreviations[key] = (f"{_WEEKDAY_ABBR[(days + 3) % 7]} ", f" {abbr}")
         seconds = clock % 60
         if seconds:
-            return f"{parts[0]}{_HH_MM[clock // 60]}:{seconds:02d}{parts[1]}"
-        return f"{parts[0]}{_HH_MM[clock // 60]}{parts[1]}"
+            return f"{parts[0]}{HH_MM[clock // 60]}:{seconds:02d}{parts[1]}"
+        return f"{parts[0]}{HH_MM[clock // 60]}{parts[1]}"
 
     def _opening_after(self, due: int) -> int | None:
         """The window opening an attempt due at ``due`` waited for, or None if due in a window."""

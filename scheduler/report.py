@@ -22,12 +22,11 @@ from collections.abc import Iterable
 from datetime import date
 
 from scheduler.plan import Timeline
-from scheduler.times import DAY, epoch_seconds, iso_utc
+from scheduler.times import DAY, date_of_day, epoch_seconds, iso_utc
 from scheduler.tz import ZoneTable, zone_table
 
 __all__ = ["render"]
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _HOUR = 3600
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -478,7 +477,7 @@ def _rules(timeline: Timeline) -> str:
 
 def _day(n: int) -> date:
     """The local date of day number ``n`` (days since 1970-01-01)."""
-    return date.fromordinal(n + _EPOCH_ORDINAL)
+    return date_of_day(n)
 
 
 def _monday(n: int) -> int:

@@ -24,7 +24,6 @@ import difflib
 import re
 import threading
 from collections.abc import Container
-from datetime import date
 from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
@@ -32,7 +31,7 @@ import holidays as holidays_package
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scheduler.times import DAY, day_number
+from scheduler.times import DAY, clock_text, date_of_day, day_number
 from scheduler.windows import Calendar
 
 __all__ = [
@@ -55,7 +54,6 @@ __all__ = [
 _REGION = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
 _CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 _WEEKDAY_KEYS = ("0", "1", "2", "3", "4", "5", "6")
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 #: Per weekday (0 = Monday) the allowed ``(start, end)`` seconds after local midnight,
 #: sorted and disjoint; None where the whole day is allowed.
@@ -199,13 +197,7 @@ class CallingRule(BaseModel):
             return "all day"
         if not intervals:
             return "no calls"
-        return ", ".join(f"{_clock(lo)}-{_clock(hi)}" for lo, hi in intervals)
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+        return ", ".join(f"{clock_text(lo)}-{clock_text(hi)}" for lo, hi in intervals)
 
 
 def applies(rule: CallingRule, region: str | None) -> bool:
@@ -349,11 +341,11 @@ class HolidayDays(Container[int]):
     def __contains__(self, n: object) -> bool:
         if not isinstance(n, int):
             return False
-        return n in self._year(date.fromordinal(n + _EPOCH_ORDINAL).year)
+        return n in self._year(date_of_day(n).year)
 
     def name(self, n: int) -> str | None:
         """The holiday's name on day number ``n``, or None."""
-        return self._year(date.fromordinal(n + _EPOCH_ORDINAL).year).get(n)
+        return self._year(date_of_day(n).year).get(n)
 
     def describe(self) -> str:
         """``US-UT`` or ``FR``: whose holidays these are."""

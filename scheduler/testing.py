@@ -33,7 +33,7 @@ from scheduler.plan import plan
 from scheduler.rules import PRESETS
 from scheduler.run import Run
 from scheduler.spec import FAILURE_OUTCOMES, OUTCOMES, Campaign
-from scheduler.times import DAY, epoch_seconds, from_epoch, iso_utc
+from scheduler.times import DAY, clock_text, epoch_seconds, from_epoch, iso_utc
 from scheduler.tz import available_zones, zone_table
 
 __all__ = [
@@ -91,12 +91,6 @@ PHONES = (
 _FIRST_YEAR, _LAST_YEAR = 1900, 2099
 _FIRST = epoch_seconds(datetime(_FIRST_YEAR, 1, 1, tzinfo=UTC))
 _LAST = epoch_seconds(datetime(_LAST_YEAR + 1, 1, 1, tzinfo=UTC))
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 def _pin(value: Any, default: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -178,7 +172,7 @@ def _rule_objects() -> st.SearchStrategy[dict[str, Any]]:
     hours = st.dictionaries(
         st.sampled_from([str(d) for d in range(7)]),
         st.lists(interval, max_size=2).map(
-            lambda pairs: [[_clock(a * 3600), _clock(b * 3600)] for a, b in pairs]
+            lambda pairs: [[clock_text(a * 3600), clock_text(b * 3600)] for a, b in pairs]
         ),
         max_size=3,
     )
@@ -243,8 +237,8 @@ def specs(
     body: dict[str, Any] = {
         "name": "drawn",
         "timezone": zone,
-        "startTime": _clock(start),
-        "endTime": _clock(end),
+        "startTime": clock_text(start),
+        "endTime": clock_text(end),
         "activeDays": sorted(
             draw(_pin(active_days, st.sets(st.integers(0, 6), min_size=1).map(sorted)))
         ),
@@ -266,7 +260,9 @@ def specs(
                 day_schedules,
                 st.dictionaries(
                     st.sampled_from([str(d) for d in range(7)]),
-                    _window().map(lambda w: {"startTime": _clock(w[0]), "endTime": _clock(w[1])}),
+                    _window().map(
+                        lambda w: {"startTime": clock_text(w[0]), "endTime": clock_text(w[1])}
+                    ),
                     max_size=2,
                 ),
             )

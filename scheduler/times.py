@@ -12,7 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 
 __all__ = [
     "DAY",
+    "FIRST_SECOND",
+    "HH_MM",
+    "LAST_SECOND",
     "check_now",
+    "clock_text",
+    "date_of_day",
     "day_number",
     "epoch_seconds",
     "from_epoch",
@@ -28,6 +33,11 @@ _SECOND = timedelta(seconds=1)
 # year-1 and year-9999 limits that every window and retry stays representable.
 _FIRST_NOW = datetime(1900, 1, 1, tzinfo=UTC)
 _LAST_NOW = datetime(9000, 1, 1, tzinfo=UTC)
+#: The same range in epoch seconds: ``FIRST_SECOND <= ts < LAST_SECOND``.
+FIRST_SECOND = (_FIRST_NOW - _EPOCH) // _SECOND
+LAST_SECOND = (_LAST_NOW - _EPOCH) // _SECOND
+#: ``"HH:MM"`` of every minute of a day, for times formatted by the hundred thousand.
+HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
 
 
 def parse_instant(value: object, name: str) -> datetime:
@@ -104,3 +114,16 @@ def from_epoch(ts: int) -> datetime:
 def day_number(day: date) -> int:
     """Days since 1970-01-01 of a local date."""
     return day.toordinal() - _EPOCH_ORDINAL
+
+
+def date_of_day(n: int) -> date:
+    """The local date of day number ``n`` (days since 1970-01-01)."""
+    return date.fromordinal(n + _EPOCH_ORDINAL)
+
+
+def clock_text(seconds: int) -> str:
+    """Seconds after midnight as ``HH:MM``, or ``HH:MM:SS`` when the seconds are not zero;
+    86400 is ``24:00``."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")

@@ -18,12 +18,11 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from scheduler.times import DAY, day_number, epoch_seconds, from_epoch
+from scheduler.times import DAY, date_of_day, day_number, epoch_seconds, from_epoch
 from scheduler.tz import ZoneTable, zone_table
 
 __all__ = ["Calendar", "DayRule", "Window"]
 
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # A day's windows lie between its local midnight minus the largest UTC offset
 # (under 16 h in all of tzdata) and two local days later (an overnight window).
 _MARGIN = 26 * 3600
@@ -148,6 +147,12 @@ class Calendar:
         #: and may test ``hint[0] <= t < hint[1]`` itself. One tuple, so a reader in
         #: another thread never sees half an update; any piece it holds is a real window.
         self.hint = (0, 0)
+
+    @property
+    def removed_days(self) -> Container[int]:
+        """The day numbers that have no window whatever their weekday (blackout dates,
+        holidays)."""
+        return self._skip
 
     # -- integer core -------------------------------------------------------
 
@@ -319,7 +324,7 @@ class Calendar:
         if end.microsecond:  # a fractional end still meets the second it is in
             hi += 1
         return [
-            Window(from_epoch(s), from_epoch(e), date.fromordinal(d + _EPOCH_ORDINAL))
+            Window(from_epoch(s), from_epoch(e), date_of_day(d))
             for s, e, d in self.windows_ts(lo, hi)
         ]
 

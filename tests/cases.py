@@ -33,10 +33,3 @@ class Case:
     def source(self) -> OutcomeSource:
         """A fresh outcome source for the case."""
         return outcomes.scripted(self.scripts, default=outcomes.always(*self.default))
-
-
-def clock_text(seconds: int) -> str:
-    """Seconds after midnight as ``HH:MM`` (or ``HH:MM:SS``); 86400 is ``24:00``."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")

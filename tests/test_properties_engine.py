@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cases import Case, clock_text, instants, zones
+from cases import Case, instants, zones
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from scheduler import Campaign, Engine, plan
 from scheduler.outcomes import OutcomeSource
 from scheduler.spec import FAILURE_OUTCOMES, OUTCOMES
+from scheduler.times import clock_text
 from scheduler.tz import load_zone
 
 DAY = timedelta(days=1)

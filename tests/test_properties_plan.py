@@ -16,12 +16,13 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from cases import DAY_SECONDS, Case, clock_text, instants, zones
+from cases import DAY_SECONDS, Case, instants, zones
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler import Attempt, Calendar, Campaign, Expired, Timeline, plan
 from scheduler.spec import FAILURE_OUTCOMES, OUTCOMES
+from scheduler.times import clock_text
 from scheduler.tz import load_zone
 
 DAY = timedelta(days=1)

@@ -30,7 +30,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
-from cases import clock_text
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -39,6 +38,7 @@ from scheduler.callee import callee
 from scheduler.outcomes import OutcomeSource
 from scheduler.rules import PRESETS, CallingRule, applies
 from scheduler.spec import Customer, DateRange
+from scheduler.times import clock_text
 
 DAY = 86_400
 SECTION_7_FIELDS = ("callingRules", "blackoutDates", "recipientLocalTime")
