@@ -27,9 +27,14 @@ from collections.abc import Container
 from functools import cache, cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
-import holidays as holidays_package
-import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from scheduler.times import DAY, clock_text, date_of_day, day_number
 from scheduler.windows import Calendar
@@ -60,24 +65,28 @@ _WEEKDAY_KEYS = ("0", "1", "2", "3", "4", "5", "6")
 DayIntervals = tuple[tuple[tuple[int, int], ...] | None, ...]
 
 
-def parse_region(value: str, where: str = "region") -> str:
+def parse_region(value: str, where: str = "region", *, check_known: bool = True) -> str:
     """Return ``value`` if it is an ISO 3166 code (``US``, ``US-FL``), else raise ``ValueError``.
 
     The country must be one that phone numbers are issued for, and where the
     ``holidays`` package lists a country's subdivisions, the subdivision must
-    be one of them (``US-LF`` and ``UK`` are refused; ``GB`` is the UK).
+    be one of them (``US-LF`` and ``UK`` are refused; ``GB`` is the UK). With
+    ``check_known`` False, only the shape is checked (the presets' own codes, so that
+    importing the library does not load the data of phonenumbers and holidays).
     """
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise ValueError(
             f"{where} must be an ISO 3166-1 country or 3166-2 subdivision code in capitals, "
             f"such as 'US', 'US-FL', 'CA-ON' or 'FR', got {value!r}"
         )
+    if not check_known:
+        return value
     country, _, subdivision = value.partition("-")
     if country not in _countries():
         close = difflib.get_close_matches(country, sorted(_countries()), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{where}: {country!r} is not an ISO 3166-1 country code{hint}")
-    known = holidays_package.list_supported_countries().get(country)
+    known = _supported_holidays().get(country)
     if subdivision and known and subdivision not in known:
         close = difflib.get_close_matches(subdivision, known, n=1)
         hint = f"; did you mean '{country}-{close[0]}'?" if close else ""
@@ -91,8 +100,19 @@ def parse_region(value: str, where: str = "region") -> str:
 @cache
 def _countries() -> frozenset[str]:
     # phonenumbers' regions are ISO 3166-1 codes (the holidays package also takes
-    # aliases such as UK, which ISO calls GB).
+    # aliases such as UK, which ISO calls GB). Imported when first needed: phonenumbers
+    # and holidays are slow to import, and a campaign without rules needs neither.
+    import phonenumbers
+
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+@cache
+def _supported_holidays() -> dict[str, list[str]]:
+    """Country -> its subdivisions, as the holidays package knows them."""
+    import holidays
+
+    return dict(holidays.list_supported_countries())
 
 
 def country_of(region: str) -> str:
@@ -142,9 +162,10 @@ class CallingRule(BaseModel):
 
     @field_validator("regions")
     @classmethod
-    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _regions(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        trusted = bool(info.context and info.context.get("preset"))
         for i, region in enumerate(value):
-            parse_region(region, f"regions[{i}]")
+            parse_region(region, f"regions[{i}]", check_known=not trusted)
         return value
 
     @field_validator("hours")
@@ -212,7 +233,9 @@ def applies(rule: CallingRule, region: str | None) -> bool:
 
 
 def _preset(name: str, regions: tuple[str, ...], hours: dict[str, Any], **rest: Any) -> CallingRule:
-    return CallingRule.model_validate({"name": name, "regions": regions, "hours": hours, **rest})
+    return CallingRule.model_validate(
+        {"name": name, "regions": regions, "hours": hours, **rest}, context={"preset": True}
+    )
 
 
 def _every_day(start: str, end: str) -> dict[str, Any]:
@@ -330,7 +353,9 @@ class HolidayDays(Container[int]):
     def _year(self, year: int) -> dict[int, str]:
         found = self._years.get(year)
         if found is None:
-            table = holidays_package.country_holidays(
+            import holidays
+
+            table = holidays.country_holidays(
                 self.country, subdiv=self.subdivision, years=year, categories=("public",)
             )
             found = {day_number(day): str(name) for day, name in table.items() if day.year == year}
@@ -356,7 +381,7 @@ class HolidayDays(Container[int]):
 def holiday_days(country: str, subdivision: str | None) -> HolidayDays | None:
     """The public holidays of ``country`` (and ``subdivision``), or None where the ``holidays``
     package knows none for it."""
-    supported = holidays_package.list_supported_countries()
+    supported = _supported_holidays()
     if country not in supported:
         return None
     if subdivision is not None and subdivision not in supported[country]:
