@@ -430,11 +430,6 @@ class Run:
             )
         return rows
 
-    @property
-    def expired_count(self) -> int:
-        """How many attempts can never start."""
-        return len(self._expired)
-
     # -- saved state ------------------------------------------------------------------
 
     def state_json(self) -> dict[str, Any]:
