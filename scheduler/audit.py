@@ -34,9 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from scheduler.reasons import Clocks, duration
+from scheduler.reasons import Clocks, duration, holiday_on
 from scheduler.retry import Finish, check_outcome
-from scheduler.rules import HolidayDays, HolidaySet
 from scheduler.run import Run
 from scheduler.spec import Campaign
 from scheduler.times import (
@@ -315,12 +314,13 @@ def _check_place(
             continue
         zone = load_zone(zone_key)
         day = calendar.local_day(call.start)
-        skip = calendar.removed_days
-        if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
+        holidays = holiday_on(calendar, day)
+        if holidays is not None:
             report(
                 call, number, "holiday", rule.name,
                 f"called on {from_epoch(call.start).astimezone(zone):%Y-%m-%d} in {zone_key}, "
-                f"{skip.name(day)}; {rule.name} keeps {skip.describe()} public holidays free",
+                f"{holidays.name(day)}; {rule.name} keeps {holidays.describe()} public holidays "
+                "free",
             )  # fmt: skip
         else:
             weekday = (day + 3) % 7

@@ -21,7 +21,15 @@ from scheduler.times import DAY, HH_MM, date_of_day, from_epoch, iso_utc
 from scheduler.tz import abbreviation_points, zone_table
 from scheduler.windows import Calendar
 
-__all__ = ["Expired", "ExpiryCause", "ReasonContext", "duration"]
+__all__ = [
+    "Clocks",
+    "ExpiryCause",
+    "Expired",
+    "ReasonContext",
+    "duration",
+    "holiday_on",
+    "no_window_cause",
+]
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _NOW, _WINDOW, _DUE = int(Why.NOW), int(Why.WINDOW), int(Why.DUE)
@@ -47,6 +55,14 @@ def _local_date(ts: int, calendar: Calendar) -> str:
     return date_of_day(calendar.local_day(ts)).isoformat()
 
 
+def holiday_on(calendar: Calendar, day: int) -> HolidayDays | HolidaySet | None:
+    """The holidays of a rule's ``calendar`` when local day number ``day`` is one of them."""
+    removed = calendar.removed_days
+    if isinstance(removed, HolidayDays | HolidaySet) and day in removed:
+        return removed
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Clocks:
     """The clocks and rules one calendar of customers is called by: the zones (several
@@ -70,9 +86,9 @@ class Clocks:
             if calendar.contains_ts(ts):
                 continue
             day = calendar.local_day(ts)
-            skip = calendar.removed_days
-            if isinstance(skip, HolidayDays | HolidaySet) and day in skip:
-                name = skip.name(day)
+            holidays = holiday_on(calendar, day)
+            if holidays is not None:
+                name = holidays.name(day)
                 when = date_of_day(day).isoformat()
                 return rule.name, f"{rule.name}: holiday {when}, {name} ({zone})"
             weekday = (day + 3) % 7
