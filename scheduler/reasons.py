@@ -23,8 +23,8 @@ from scheduler.windows import Calendar
 
 __all__ = [
     "Clocks",
-    "ExpiryCause",
     "Expired",
+    "ExpiryCause",
     "ReasonContext",
     "duration",
     "holiday_on",
