@@ -274,10 +274,19 @@ def specs(
                 st.lists(st.sampled_from(FAILURE_OUTCOMES), unique=True, max_size=6),
             )
         )
-    if start_date is not None:
-        body["startDate"] = str(start_date)
-    if end_date is not None:
-        body["endDate"] = str(end_date)
+    # Dates, now and then, in 2026 (where call_logs plans from): a first day, a last day, or
+    # both; a pinned or narrowed one as given. A range ends no earlier than it starts.
+    top = date(2026, 12, 31)
+    if end_date is not None and not isinstance(end_date, st.SearchStrategy):
+        top = min(top, date.fromisoformat(str(end_date)))  # a drawn start before a pinned end
+    first_day = st.dates(min(date(2026, 1, 1), top), top)
+    first = draw(_pin(start_date, st.one_of(st.none(), first_day)))
+    if first is not None:
+        body["startDate"] = str(first)
+    floor = date.fromisoformat(str(first)) if first is not None else date(2026, 1, 1)
+    last = draw(_pin(end_date, st.one_of(st.none(), st.dates(floor, date(2026, 12, 31)))))
+    if last is not None:
+        body["endDate"] = str(last)
     phones = draw(
         _pin(
             customers,
