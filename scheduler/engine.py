@@ -255,19 +255,24 @@ class Engine:
 
     # -- the host's calls ---------------------------------------------------------
 
-    def due(self, now: datetime | str) -> list[DueAttempt]:
+    def due(self, now: datetime | str, *, limit: int | None = None) -> list[DueAttempt]:
         """The attempts to start at ``now``, in order; each is handed out once only.
 
         ``now`` may not go back in time. Nothing is due while the campaign is
-        paused, cancelled or completed.
+        paused, cancelled or completed. With ``limit``, at most that many are
+        handed out; the rest stay due, for the next call, at the instants they had.
         """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise EngineError(f"due: limit must be a whole number >= 0 or None, got {limit!r}")
         now_ts = self._advance(now)
         started: list[DueAttempt] = []
         if self._status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
             run = self._run
             dialer = run.dialer
             new_due = tuple.__new__
-            while True:
+            while limit is None or len(started) < limit:
                 got = dialer.take(now_ts)
                 if isinstance(got, Wait):
                     break
@@ -299,7 +304,10 @@ class Engine:
                 self._status = CampaignStatus.ACTIVE
             self._settle()
         if self._journal is not None:
-            self._log("due", {"now": iso_utc(from_epoch(now_ts))}, started)
+            args: dict[str, Any] = {"now": iso_utc(from_epoch(now_ts))}
+            if limit is not None:
+                args["limit"] = limit
+            self._log("due", args, started)
         return started
 
     def record(
@@ -422,6 +430,18 @@ class Engine:
         for state in self._run.state:
             counts[state.value] += 1
         return {"campaign": self._status.value, "customers": counts}
+
+    @property
+    def campaign_status(self) -> CampaignStatus:
+        """The campaign's status alone (``status()`` also counts the customers)."""
+        if self._dirty:
+            self._settle()
+        return self._status
+
+    @property
+    def clock(self) -> datetime:
+        """The latest ``now`` the engine was given: no call may give an earlier one."""
+        return from_epoch(self._clock)
 
     @property
     def expired(self) -> list[Expired]:

@@ -30,6 +30,8 @@ class Operation:
     call: Callable[[Any, Mapping[str, Any]], Any]
     #: The result as JSON.
     result: Callable[[Any], Any]
+    #: Keys an entry has only when the call was given them.
+    optional: tuple[str, ...] = ()
 
 
 def _none(result: Any) -> None:
@@ -39,8 +41,9 @@ def _none(result: Any) -> None:
 OPERATIONS: dict[str, Operation] = {
     "due": Operation(
         ("now",),
-        lambda engine, e: engine.due(e["now"]),
+        lambda engine, e: engine.due(e["now"], limit=e.get("limit")),
         lambda attempts: [a.as_dict() for a in attempts],
+        ("limit",),
     ),
     "record": Operation(
         ("id", "outcome", "endedAt"),
@@ -65,6 +68,7 @@ def entry(op: str, args: Mapping[str, Any], result: Any) -> dict[str, Any]:
     return {
         "op": op,
         **{key: args[key] for key in operation.args},
+        **{key: args[key] for key in operation.optional if key in args},
         "result": operation.result(result),
     }
 
