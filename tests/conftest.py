@@ -7,6 +7,9 @@ import os
 
 from hypothesis import settings
 
+# A real PostgreSQL server (postgres.py): postgres_dsn per session, postgres_db per test.
+from postgres import postgres_db, postgres_dsn  # noqa: F401
+
 settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True)
 settings.register_profile("long", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
