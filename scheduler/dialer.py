@@ -475,6 +475,8 @@ class Dialer:
         if opening > at:
             at = opening
             why = _WINDOW
+        elif why == _NOW and calendar.hint[0] == at:
+            why = _WINDOW  # the clock (a host's now) sits on the opening: the opening explains it
         if not take:
             return at, why, 0, 0, 0
         if until is not None and at > until:
@@ -568,7 +570,9 @@ class Dialer:
                 return Wait.BLOCKED
             self.closing.append(g)
             return Wait.CLOSED
-        return (opening, _WINDOW) if opening > start else (start, start_why)
+        if opening > start or (start_why == _NOW and group.calendar.hint[0] == start):
+            return opening, _WINDOW  # on a now that sits on the opening, the opening explains it
+        return start, start_why
 
     def _next_in_one(self, at: int, why: int, uncertain: bool) -> tuple[int, int, int] | Wait:
         found = self._candidate(0, at, why, uncertain)
@@ -652,7 +656,11 @@ class Dialer:
                     # What set the instant, in the order of the constraints in `_candidate`.
                     if groups[g].earliest_due(removed) == at:
                         return at, _DUE, g
-                    return at, (base_why if at == base_at else _WINDOW), g
+                    if at != base_at or (
+                        base_why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]
+                    ):
+                        return at, _WINDOW, g
+                    return at, base_why, g
                 heapq.heappop(ready)
                 ranks[g] = None
                 if at > self._horizon:

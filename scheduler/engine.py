@@ -557,8 +557,12 @@ class Engine:
         if self._status in refuse:
             raise EngineError(f"{op}: the campaign is {self._status.value}")
         self._clock = now_ts
-        dialer = self._run.dialer
-        dialer.clock = max(dialer.clock, now_ts)
+        if op:
+            # Nothing starts before a pause, resume, cancel or addition. A host that asks
+            # `due` late gets the calls at the instants the plan gives them: the dialer's
+            # own clock, so that pacing, lines and reasons stay the plan's.
+            dialer = self._run.dialer
+            dialer.clock = max(dialer.clock, now_ts)
         return now_ts
 
     def _check_clock(self, now: datetime | str, where: str) -> int:
@@ -577,7 +581,7 @@ class Engine:
         """Validate a result before anything changes; the rounded end in epoch seconds."""
         if outcome not in OUTCOME_SET:
             try:
-                check_outcome(outcome, "record: outcome")
+                check_outcome(outcome, "outcome")
             except ValueError as error:
                 raise EngineError(f"record: {error}") from None
         exact = epoch_seconds(ended_at, "ended_at")

@@ -170,7 +170,7 @@ ONE_CALENDAR: list[OneCase] = [
         ],
         [30],
         [
-            (MON_0900, Why.NOW, "2026-01-05T13:40:00Z", 5, 3),
+            (MON_0900, Why.WINDOW, "2026-01-05T13:40:00Z", 5, 3),
             (MON_0900, Why.QUEUE, "2026-01-05T13:50:00Z", 3, 2),
             (MON_0900, Why.QUEUE, "2026-01-05T13:50:00Z", 6, 2),
             (MON_0900, Why.QUEUE, "2026-01-05T13:00:00Z", 0, 1),
@@ -465,7 +465,10 @@ def test_order_across_groups_callable_at_the_same_instant(
     dialer = Dialer([new_york(), los_angeles()], 10, 0, ts(LA_0900))
     queue(dialer, queued)
     due_of = {(c, n): due for due, c, n, _ in queued}
-    whys = [Why.NOW] + [Why.QUEUE] * (len(order) - 1)
+    group_of = {(c, n): g for _, c, n, g in queued}
+    # 09:00 in Los Angeles opens its window (group 1); in New York it is noon, mid-window.
+    first = Why.WINDOW if group_of[order[0]] == 1 else Why.NOW
+    whys = [first] + [Why.QUEUE] * (len(order) - 1)
     expected = [(LA_0900, why, due_of[c, n], c, n) for why, (c, n) in zip(whys, order, strict=True)]
     assert run(dialer, [60]) == (expected, Wait.IDLE)
 

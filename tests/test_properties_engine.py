@@ -102,6 +102,7 @@ class History:
     """Everything a host sees of a campaign, in the order it saw it."""
 
     started: list[tuple[str, int, datetime]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     expired: set[tuple[str, int]] = field(default_factory=set)
     status: dict[str, Any] = field(default_factory=dict)
@@ -156,6 +157,7 @@ def drive(
             outcome, seconds = source(attempt.phone, attempt.number)
             in_progress[attempt.id] = (attempt.start + timedelta(seconds=seconds), outcome)
             history.started.append((attempt.phone, attempt.number, attempt.start))
+            history.reasons.append(attempt.reason)
         if (step, True) in restarts:
             engine = restarted(engine, campaign)
     else:
@@ -172,6 +174,8 @@ def check_against_plan(case: Case, campaign: Campaign, history: History) -> None
     timeline = plan(campaign, now=case.now, outcomes=case.source())
     expected = [(a.phone, a.number, a.start) for a in timeline.attempts]
     assert history.started == expected
+    # A host that asks at each wake-up hears the plan's reason for every call.
+    assert history.reasons == [a.reason for a in timeline.attempts]
     assert history.expired == {(e.phone, e.number) for e in timeline.expired}
 
     # Every handed-out call was recorded, and the decisions are those of the plan.

@@ -443,7 +443,7 @@ class Store:
             cached = self._load(key, self._row(key, lock=False))
             return self._call(key, cached.engine.status)
 
-    def keys(self) -> list[str]:
+    def campaigns(self) -> list[str]:
         """The keys of the campaigns in the store, sorted."""
         with self._transaction(write=False):
             rows = self._execute("SELECT campaign FROM scheduler_campaigns ORDER BY campaign")
