@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
-from scheduler.engine import Decision, DueAttempt, Engine, EngineError
+from scheduler.engine import Decision, DueAttempt, Engine, EngineError, _decision
 from scheduler.journal import JournalError, replay_into
 from scheduler.spec import Campaign
 from scheduler.times import check_now, epoch_seconds, from_epoch, iso_utc, parse_instant
@@ -66,7 +66,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             seq BIGINT NOT NULL,
             entry TEXT NOT NULL,
             PRIMARY KEY (campaign, seq)
-        )""",
+        ){table_options}""",
         """CREATE TABLE scheduler_calls (
             id TEXT PRIMARY KEY,
             campaign TEXT NOT NULL,
@@ -163,6 +163,8 @@ class Store:
     _lock_row = ""
     #: Added to the query of a due campaign's row: lock it, or pass it by when locked.
     _skip_locked = ""
+    #: Added to the journal's CREATE TABLE.
+    _table_options = ""
 
     def __init__(self, *, allow_tzdata_change: bool = False) -> None:
         self._allow_tzdata_change = allow_tzdata_change
@@ -194,6 +196,11 @@ class Store:
     def _close(self) -> None:
         raise NotImplementedError
 
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of one statement that only reads, run as its own transaction."""
+        with self._transaction(write=False):
+            return self._execute(sql, params).fetchone()
+
     def _lock_schema(self) -> None:
         """Keep other processes from creating or migrating the tables at the same time."""
 
@@ -213,7 +220,7 @@ class Store:
                 )
             for statements in MIGRATIONS[version:]:
                 for statement in statements:
-                    self._execute(statement)
+                    self._execute(statement.replace("{table_options}", self._table_options))
             if row is None:
                 self._execute(
                     "INSERT INTO scheduler_schema (version) VALUES (?)", (SCHEMA_VERSION,)
@@ -307,11 +314,19 @@ class Store:
         handed: list[StoredAttempt] = []
         served: list[str] = []
         while limit is None or len(handed) < limit:
+            passed = "".join(" AND campaign <> ?" for _ in served)
+            where = f"WHERE wakeup <= ? AND clock <= ?{passed}"
+            # A look without the lock first: most calls find nothing due.
+            if (
+                self._read_one(
+                    f"SELECT 1 FROM scheduler_campaigns {where} LIMIT 1", (now_ts, now_ts, *served)
+                )
+                is None
+            ):
+                break
             with self._transaction(write=True):
-                passed = "".join(" AND campaign <> ?" for _ in served)
                 row = self._execute(
-                    f"SELECT campaign, {_ROW} FROM scheduler_campaigns "
-                    f"WHERE wakeup <= ? AND clock <= ?{passed} "
+                    f"SELECT campaign, {_ROW} FROM scheduler_campaigns {where} "
                     f"ORDER BY wakeup, campaign LIMIT 1{self._skip_locked}",
                     (now_ts, now_ts, *served),
                 ).fetchone()
@@ -364,7 +379,7 @@ class Store:
                     (outcome, iso_utc(parse_instant(ended_at, "ended_at")), attempt_id),
                 )
                 self._save(key, cached, row)
-        return decision.model_copy(update={"attempt_id": attempt_id})
+        return _decision({**decision.__dict__, "attempt_id": attempt_id})
 
     def next_wakeup(self) -> datetime | None:
         """The earliest instant at which ``due`` can hand out a call, across all campaigns.
@@ -372,8 +387,7 @@ class Store:
         ``None`` when no campaign can start a call until one in progress is
         recorded, or a paused one resumes, or more customers are added.
         """
-        with self._transaction(write=False):
-            row = self._execute("SELECT MIN(wakeup) FROM scheduler_campaigns").fetchone()
+        row = self._read_one("SELECT MIN(wakeup) FROM scheduler_campaigns")
         return None if row is None or row[0] is None else from_epoch(int(row[0]))
 
     def in_progress(self, key: str | None = None) -> list[StoredAttempt]:

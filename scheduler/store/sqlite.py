@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from scheduler.store.base import Store
+from scheduler.store.base import Store, StoreError
 
 __all__ = ["SQLiteStore"]
 
@@ -36,6 +36,9 @@ class SQLiteStore(Store):
     ...     [a.id for a in store.due("2026-03-27T08:00:00Z")]
     ['spring/+420601000001#1']
     """
+
+    # The journal kept in its key's own tree: one page written per entry, not two.
+    _table_options = " WITHOUT ROWID"
 
     def __init__(
         self,
@@ -57,6 +60,9 @@ class SQLiteStore(Store):
                 raise OSError(f"SQLite could not put {self.path!r} in WAL mode (it is in {mode})")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            # Copy the log into the file every 10,000 pages (40 MB), not 1,000: the pages a
+            # campaign's operations keep changing are copied once per checkpoint, not ten times.
+            self._db.execute("PRAGMA wal_autocheckpoint=10000")
             self._open_schema()
         except BaseException:
             self._db.close()
@@ -80,6 +86,12 @@ class SQLiteStore(Store):
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._db.executemany(sql, rows)
+
+    def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._mutex:
+            if self._closed:
+                raise StoreError("the store is closed")
+            return self._db.execute(sql, params).fetchone()  # alone, it is its own transaction
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError)
