@@ -9,6 +9,7 @@ from scheduler import outcomes
 from scheduler.audit import AuditError, Violation, audit
 from scheduler.dialer import Why
 from scheduler.engine import CampaignStatus, Decision, DueAttempt, Engine, EngineError, replay
+from scheduler.fleet import plan_many
 from scheduler.plan import Attempt, Attempts, Expired, Summary, Timeline, plan
 from scheduler.run import CustomerState
 from scheduler.spec import Campaign, Customer, DaySchedule
@@ -39,5 +40,6 @@ __all__ = [
     "audit",
     "outcomes",
     "plan",
+    "plan_many",
     "replay",
 ]

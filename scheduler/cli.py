@@ -17,6 +17,8 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 from scheduler import outcomes as outcome_sources
 from scheduler.audit import AuditError, audit
 from scheduler.export import write_rows
+from scheduler.fleet import CampaignError, fit, plan_many
 from scheduler.plan import Timeline, plan
 from scheduler.reasons import no_window_cause
 from scheduler.retry import UnknownOutcome, check_outcome
@@ -560,6 +563,56 @@ def _ics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _capacity(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        _fail(f"--workers: a number of processes >= 1, got {args.workers}")
+    if args.dask is not None and args.workers != 1:
+        _fail("--workers and --dask: give one; with --dask the cluster's workers plan")
+    if args.spec.count("-") > 1:
+        _fail("standard input (-) can be read once; give - at most once")
+    loaded = [load_campaign(path) for path in args.spec]
+    now = _parse_now(args.now)
+    with ExitStack() as stack:
+        executor = _executor(args, stack)
+        try:
+            summaries = plan_many([campaign for campaign, _ in loaded], now=now, executor=executor)
+        except CampaignError as error:
+            _fail(f"{loaded[error.index][1]}: cannot plan: {error.message}")
+    width = _width()
+    out: list[str] = []
+    fitting = 0
+    for (campaign, source), summary in zip(loaded, summaries, strict=True):
+        result = fit(campaign, summary)
+        fitting += result.fits
+        line = f"{source} ({campaign.name}): {result}"
+        if width is None:
+            out.append(line)
+        else:
+            out += textwrap.wrap(line, width - 1, subsequent_indent=" " * 4)
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
+    return 0 if fitting == len(loaded) else 1
+
+
+def _executor(args: argparse.Namespace, stack: ExitStack) -> Executor | None:
+    """Where ``capacity`` plans: a dask cluster, N processes, or here (None)."""
+    if args.dask is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            _fail("--dask: dask.distributed is not installed; pip install 'scheduler[dask]'")
+        try:
+            client = Client(args.dask, set_as_default=False)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError) as error:
+            _fail(f"--dask: cannot reach a dask scheduler at {args.dask!r}: {error}")
+        stack.enter_context(client)
+        executor: Executor = client.get_executor()  # type: ignore[no-untyped-call]
+        return executor
+    if args.workers > 1:
+        return stack.enter_context(ProcessPoolExecutor(args.workers))
+    return None
+
+
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(Campaign.model_json_schema(by_alias=True), indent=2))
     return 0
@@ -638,6 +691,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     _plan_options(ics)
     ics.set_defaults(run=_ics)
+
+    capacity = commands.add_parser(
+        "capacity",
+        help="plan many campaigns and say whether each gets through its list in time",
+        description="Plan each campaign (every call a 30 s No Answer: the most calls it can "
+        "make) and print one line per campaign: whether it fits (calls start and no customer "
+        "expires before endDate), and if not, why. Exit status: 0 when every campaign fits, "
+        "1 when one or more do not, 2 on bad input.",
+    )
+    capacity.add_argument("spec", nargs="+", help="campaign JSON files; - for stdin (once)")
+    capacity.add_argument(
+        "--now", help="plan from this instant, ISO 8601 with offset (default: now)"
+    )
+    capacity.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="plan in N processes (default 1: in this one)",
+    )
+    capacity.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="plan on the dask.distributed cluster at ADDRESS, such as tcp://10.0.0.5:8786 "
+        "(pip install 'scheduler[dask]')",
+    )
+    capacity.set_defaults(run=_capacity)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the campaign spec")
     schema.set_defaults(run=_schema)
