@@ -171,15 +171,17 @@ class Store:
         self._cache: dict[str, _Cached] = {}
         self._mutex = threading.RLock()
         self._closed = False
-        # The campaign the current transaction loaded.
+        # The campaign the current transaction loaded, and the writes it will make.
         self._touched: str | None = None
+        self._pending: list[tuple[str, Sequence[Sequence[Any]]]] = []
 
     # -- what each database defines ------------------------------------------------
 
     def _begin(self, write: bool) -> None:
         raise NotImplementedError
 
-    def _commit(self) -> None:
+    def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Make ``writes`` (each a statement and its rows of parameters), then commit."""
         raise NotImplementedError
 
     def _rollback(self) -> None:
@@ -241,10 +243,11 @@ class Store:
             if self._closed:
                 raise StoreError("the store is closed")
             self._touched = None
+            self._pending = []
             self._begin(write)
             try:
                 yield
-                self._commit()
+                self._commit(self._pending)
             except BaseException as error:
                 # An engine that took a call whose transaction did not commit is ahead of
                 # the database: drop it. A refusal (StoreError) changed nothing.
@@ -340,7 +343,7 @@ class Store:
                 handed_seq = cached.seq + 1
                 stored = [self._stored(key, a) for a in attempts]
                 if stored:
-                    self._executemany(
+                    self._write_many(
                         "INSERT INTO scheduler_calls (id, campaign, phone, number, start_ts, "
                         "due_ts, reason, handed, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
@@ -374,7 +377,7 @@ class Store:
             cached = self._load(key, row)
             decision = self._call(key, cached.engine.record, engine_id, outcome, ended_at)
             if cached.journal:  # not the same result again
-                self._execute(
+                self._write(
                     "UPDATE scheduler_calls SET outcome = ?, ended = ? WHERE id = ?",
                     (outcome, iso_utc(parse_instant(ended_at, "ended_at")), attempt_id),
                 )
@@ -479,9 +482,12 @@ class Store:
 
     # -- inside ------------------------------------------------------------------------
 
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        for row in rows:
-            self._execute(sql, row)
+    def _write(self, sql: str, params: Sequence[Any]) -> None:
+        """A write whose result is not read: sent with the others at the commit."""
+        self._pending.append((sql, [params]))
+
+    def _write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._pending.append((sql, rows))
 
     def _mutate(self, key: str, op: str, *args: Any, **kwargs: Any) -> Any:
         with self._transaction(write=True):
@@ -567,7 +573,7 @@ class Store:
             seq += 1
             text = _compact(entry)
             written += len(text)
-            self._execute(
+            self._write(
                 "INSERT INTO scheduler_journal (campaign, seq, entry) VALUES (?, ?, ?)",
                 (key, seq, text),
             )
@@ -577,20 +583,18 @@ class Store:
         journal_bytes = row.journal_bytes + written
         if journal_bytes >= max(MIN_CHECKPOINT_BYTES, row.checkpoint_bytes):
             state = _compact(engine.snapshot())
-            self._execute(
+            self._write(
                 "UPDATE scheduler_checkpoints SET seq = ?, state = ? WHERE campaign = ?",
                 (seq, state, key),
             )
-            self._execute(
-                "DELETE FROM scheduler_journal WHERE campaign = ? AND seq <= ?", (key, seq)
-            )
-            self._execute(
+            self._write("DELETE FROM scheduler_journal WHERE campaign = ? AND seq <= ?", (key, seq))
+            self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, checkpoint_seq = ?, checkpoint_bytes = ?, "
                 "journal_bytes = 0, clock = ?, status = ?, wakeup = ? WHERE campaign = ?",
                 (seq, seq, len(state), *self._columns(engine), key),
             )
         else:
-            self._execute(
+            self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
                 "status = ?, wakeup = ? WHERE campaign = ?",
                 (seq, journal_bytes, *self._columns(engine), key),

@@ -60,8 +60,13 @@ class PostgresStore(Store):
         if not write:
             self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    def _commit(self) -> None:
-        self._db.commit()
+    def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        # One round trip for all the writes and the commit, not one each.
+        with self._db.pipeline(), self._db.cursor() as cursor:
+            for sql, rows in writes:
+                for params in rows:
+                    cursor.execute(sql.replace("?", "%s"), params)
+            self._db.commit()
 
     def _rollback(self) -> None:
         if not self._db.closed:
@@ -69,10 +74,6 @@ class PostgresStore(Store):
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._db.execute(sql.replace("?", "%s"), params)
-
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._db.cursor() as cursor:
-            cursor.executemany(sql.replace("?", "%s"), rows)
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, self._errors.UniqueViolation)

@@ -74,7 +74,9 @@ class SQLiteStore(Store):
     def _begin(self, write: bool) -> None:
         self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    def _commit(self) -> None:
+    def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        for sql, rows in writes:
+            self._db.executemany(sql, rows)
         self._db.execute("COMMIT")
 
     def _rollback(self) -> None:
@@ -83,9 +85,6 @@ class SQLiteStore(Store):
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._db.execute(sql, params)
-
-    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._db.executemany(sql, rows)
 
     def _read_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._mutex:
