@@ -271,12 +271,22 @@ class Engine:
         if self._status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
             run = self._run
             dialer = run.dialer
+            # Calls start at `now`, never before: the host's clock moves the dialer's. What
+            # set the instant (a window, a free line, pacing) is read before it moves, so
+            # that a host waking at next_wakeup() hears the plan's reason, not "now".
+            ahead = dialer.next_start()
+            explained = ahead[1] if not isinstance(ahead, Wait) and ahead[0] == now_ts else None
+            dialer.clock = max(dialer.clock, now_ts)
             new_due = tuple.__new__
             while limit is None or len(started) < limit:
                 got = dialer.take(now_ts)
                 if isinstance(got, Wait):
                     break
                 at, why, due, customer, number = got
+                if explained is not None:
+                    if why == Why.NOW:
+                        why = explained
+                    explained = None
                 dialer.hold_unknown()
                 phone = run.phones[customer]
                 attempt_id = f"{phone}#{number}"
@@ -558,9 +568,6 @@ class Engine:
             raise EngineError(f"{op}: the campaign is {self._status.value}")
         self._clock = now_ts
         if op:
-            # Nothing starts before a pause, resume, cancel or addition. A host that asks
-            # `due` late gets the calls at the instants the plan gives them: the dialer's
-            # own clock, so that pacing, lines and reasons stay the plan's.
             dialer = self._run.dialer
             dialer.clock = max(dialer.clock, now_ts)
         return now_ts

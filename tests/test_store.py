@@ -223,7 +223,7 @@ def test_in_progress_lists_what_due_handed_out_until_it_is_recorded(opener: Open
         store.record(handed[0].id, "success", t + timedelta(seconds=45))
 
 
-def test_due_with_a_limit_leaves_the_rest_due_at_their_instants(opener: Opener) -> None:
+def test_due_with_a_limit_leaves_the_rest_for_the_next_call(opener: Opener) -> None:
     body = {**HAVANA, "callIntervalSeconds": 0}
     store = opener()
     store.add(Campaign.model_validate(body), now=NOW)
@@ -231,11 +231,12 @@ def test_due_with_a_limit_leaves_the_rest_due_at_their_instants(opener: Opener) 
     first = store.due(t, limit=1)
     assert [a.id for a in first] == ["havana/+14155550000#1"]
     assert store.next_wakeup() == t
+    # Asked 5 s later, the other two lines' calls start then: never in the past.
     later = t + timedelta(seconds=5)
     rest = store.due(later, limit=10)
     assert [(a.id, a.start) for a in rest] == [
-        ("havana/+14155550001#1", t),
-        ("havana/+14155550002#1", t),
+        ("havana/+14155550001#1", later),
+        ("havana/+14155550002#1", later),
     ]
     assert store.due(later) == []
     with pytest.raises(StoreError, match=r"due: limit must be a whole number >= 0 or None, got -1"):
@@ -246,7 +247,8 @@ def test_a_worker_whose_now_lags_finds_nothing_new_and_no_error(opener: Opener) 
     ahead, behind = opener(), opener()
     ahead.add(Campaign.model_validate(HAVANA), now=NOW)
     t = datetime(2026, 3, 7, 5, 0, tzinfo=UTC)
-    assert len(ahead.due(t + timedelta(seconds=30))) == 2
+    late = t + timedelta(seconds=30)
+    assert [(a.id, a.start) for a in ahead.due(late)] == [("havana/+14155550000#1", late)]
     assert behind.due(t) == []
 
 
