@@ -327,6 +327,16 @@ def test_the_schema_is_versioned_and_a_newer_database_is_refused(tmp_path: Path)
         assert store.schema_version == SCHEMA_VERSION == 1
     with SQLiteStore(path) as store:  # opening again creates nothing twice
         assert store.campaigns() == []
+    # A database whose version table says 0 (nothing made yet) is brought to version 1.
+    older = tmp_path / "older.db"
+    db = sqlite3.connect(older)
+    db.execute("CREATE TABLE scheduler_schema (version INTEGER NOT NULL)")
+    db.execute("INSERT INTO scheduler_schema (version) VALUES (0)")
+    db.commit()
+    db.close()
+    with SQLiteStore(older) as store:
+        assert store.schema_version == 1
+        assert store.add(Campaign.model_validate(PRAGUE), now=NOW) == "prague"
     db = sqlite3.connect(path)
     db.execute("UPDATE scheduler_schema SET version = 9")
     db.commit()
