@@ -115,11 +115,10 @@ def plan_many(
     dask ``client.get_executor()``) gets the campaigns in chunks of a few
     thousand customers, so many small campaigns cost a few round trips.
 
-    A ``ProcessPoolExecutor`` needs ``outcomes`` to pickle: ``outcomes.random``
-    or a module-level function do; ``outcomes.always()`` (a closure) and
-    ``outcomes.scripted()`` with its default do not, and are refused with a
-    ``TypeError`` (the default, ``None``, is ``always()`` in each worker; dask
-    sends closures too). ``timelines=True`` returns each campaign's
+    A ``ProcessPoolExecutor`` needs ``outcomes`` to pickle: the sources of
+    ``scheduler.outcomes`` and module-level functions do; a closure or a
+    lambda does not, and is refused with a ``TypeError`` naming ``outcomes``
+    (dask sends closures too). ``timelines=True`` returns each campaign's
     ``Timeline`` instead; a timeline holds its run in memory and cannot leave
     its process, so that needs ``executor=None`` or a ``ThreadPoolExecutor``.
 
@@ -180,10 +179,9 @@ def _check_pickles(outcomes: OutcomeSource | None) -> None:
     except (pickle.PicklingError, AttributeError, TypeError) as error:
         raise TypeError(
             f"outcomes: a ProcessPoolExecutor's workers cannot receive it, it does not pickle "
-            f"({error}); outcomes.random(seed), module-level functions and picklable callable "
-            "objects do, outcomes.always() and outcomes.scripted() with its default do not "
-            "(outcomes=None is always() in each worker); or plan with executor=None, a "
-            "ThreadPoolExecutor or a dask client.get_executor()"
+            f"({error}); the sources of scheduler.outcomes, module-level functions and "
+            "picklable callable objects do, closures and lambdas do not; or plan with "
+            "executor=None, a ThreadPoolExecutor or a dask client.get_executor()"
         ) from error
 
 
@@ -329,27 +327,31 @@ def fit(campaign: Campaign, summary: Summary) -> Fit:
     """Whether ``campaign`` fits its days, from the ``summary`` of its plan.
 
     It fits when calls start and no customer expires: every customer gets
-    every attempt the outcomes call for before the campaign ends. A summary
-    counts expired customers without telling a first attempt that found no
-    window from a retry that found none, so either one makes a campaign not
-    fit. ``why`` gives the counts, the customers each calling rule left
-    uncallable, and the last call's start against ``endDate`` (on the
-    campaign's clock).
+    every attempt the outcomes call for before the campaign ends. ``why``
+    tells customers never called (their first call found no instant) from
+    customers whose retries found none, names the customers each calling rule
+    left uncallable, and puts the last call's start against ``endDate`` (on
+    the campaign's clock).
     """
     customers, attempts, expired = summary.customers, summary.attempts, summary.expired
+    never, cut = summary.never_called, summary.expired - summary.never_called
     fits = expired == 0 and (attempts > 0 or customers == 0)
-    lost = (
-        f"{expired:,} of {_count(customers, 'customer')} {'expires' if expired == 1 else 'expire'}"
-    )
+    of = f"of {_count(customers, 'customer')}"
     if customers == 0:
         clauses = ["no customers to call"]
     elif fits:
         clauses = [f"{_count(customers, 'customer')}, {_count(attempts, 'attempt')}"]
     elif attempts == 0:
-        clauses = [f"no call can start; {lost}"]
+        clauses = [f"no call can start; {never:,} {of} never called"]
     else:
         started = f"{_count(attempts, 'attempt')} {'starts' if attempts == 1 else 'start'}"
-        clauses = [f"{lost} before their attempts are done ({started})"]
+        lost = []
+        if never:
+            lost.append(f"{never:,} {of} {'is' if never == 1 else 'are'} never called")
+        if cut:
+            more = " more" if never else f" {of}"
+            lost.append(f"{cut:,}{more} {'loses' if cut == 1 else 'lose'} retries")
+        clauses = [f"{', '.join(lost)} before the campaign ends ({started})"]
     clauses += [
         f"rule {name} leaves {_count(count.uncallable, 'customer')} uncallable"
         for name, count in summary.rules.items()

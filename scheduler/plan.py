@@ -371,6 +371,7 @@ class Summary:
     first_call: datetime | None
     last_call: datetime | None
     reached_last_attempt: int
+    #: Customers with an attempt that found no instant left (a first call or a retry).
     expired: int
     #: (start of the clock hour with the most call starts, as aware UTC; how many). UTC,
     #: because the two 01:00 hours of a fall-back day are two different hours.
@@ -379,6 +380,8 @@ class Summary:
     outcomes: dict[str, int]
     #: Per calling rule: the attempts it moved later and the customers it left uncallable.
     rules: dict[str, RuleCount]
+    #: Of the expired customers, those whose first call found no instant: never called.
+    never_called: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -390,6 +393,7 @@ class Summary:
             "lastCall": _iso(self.last_call),
             "reachedLastAttempt": self.reached_last_attempt,
             "expired": self.expired,
+            "neverCalled": self.never_called,
             "busiestHour": None
             if self.busiest_hour is None
             else {
@@ -463,6 +467,7 @@ class Timeline:
             zone=zone,
             outcomes=dict(sorted(self.attempts.outcome_counts().items())),
             rules=self.attempts.rule_counts(self.expired),
+            never_called=sum(1 for e in self.expired if e.number == 1),
         )
 
 

@@ -20,6 +20,7 @@ import pytest
 from scheduler import Campaign, Summary, outcomes, plan, plan_many
 from scheduler.cli import main
 from scheduler.fleet import CampaignError, CampaignInput, fit
+from scheduler.outcomes import OutcomeSource
 
 NOW = "2026-03-09T13:00:00Z"
 
@@ -216,19 +217,40 @@ def test_timelines_cannot_come_back_from_other_processes(processes: ProcessPoolE
         plan_many([FITS], now=NOW, executor=processes, timelines=True)
 
 
+def closure_source(outcome: str, seconds: int) -> OutcomeSource:
+    """A source of the user's own, as a closure: it does not pickle."""
+
+    def source(phone: str, number: int) -> tuple[str, int]:
+        return outcome, seconds
+
+    return source
+
+
 def test_a_source_that_does_not_pickle_is_refused_for_processes_naming_outcomes(
     processes: ProcessPoolExecutor,
 ) -> None:
     with pytest.raises(TypeError) as caught:
-        plan_many([FITS], now=NOW, executor=processes, outcomes=outcomes.always("Busy", 20))
+        plan_many([FITS], now=NOW, executor=processes, outcomes=closure_source("Busy", 20))
     assert str(caught.value).startswith(
         "outcomes: a ProcessPoolExecutor's workers cannot receive it, it does not pickle "
-        "(Can't pickle local object 'always.<locals>.source'); outcomes.random(seed), "
+        "(Can't pickle local object 'closure_source.<locals>.source'); the sources of "
+        "scheduler.outcomes, "
     )
 
 
+def test_the_shipped_sources_travel_to_processes(processes: ProcessPoolExecutor) -> None:
+    items = campaigns()
+    for source in (
+        outcomes.always("Busy", 20),
+        outcomes.scripted({"+14155550000": [("Busy", 5), ("success", 60)]}),
+        outcomes.random(7),
+    ):
+        got = plan_many(items, now=NOW, outcomes=source, executor=processes)
+        assert got == one_by_one(items, source)
+
+
 def test_a_source_that_does_not_pickle_plans_in_threads(threads: ThreadPoolExecutor) -> None:
-    source = outcomes.always("Busy", 20)
+    source = closure_source("Busy", 20)
     items = campaigns()
     assert plan_many(items, now=NOW, outcomes=source, executor=threads) == one_by_one(items, source)
 
@@ -328,12 +350,12 @@ def fit_of(body: dict[str, Any]) -> str:
         ),
         (
             LATE,
-            "does not fit: 1 of 3 customers expires before their attempts are done (2 attempts "
+            "does not fit: 1 of 3 customers is never called before the campaign ends (2 attempts "
             "start); the last call starts Mon 2026-03-09 09:00 EDT, on endDate 2026-03-09",
         ),
         (
             spec("Over", 3, endDate="2026-03-06"),
-            "does not fit: no call can start; 3 of 3 customers expire; endDate 2026-03-06",
+            "does not fit: no call can start; 3 of 3 customers never called; endDate 2026-03-06",
         ),
         (
             spec(
@@ -342,14 +364,28 @@ def fit_of(body: dict[str, Any]) -> str:
                 endDate="2026-03-13",
                 callingRules=[{"name": "quiet", "hours": {str(day): [] for day in range(7)}}],
             ),
-            "does not fit: no call can start; 3 of 3 customers expire; rule quiet leaves 3 "
+            "does not fit: no call can start; 3 of 3 customers never called; rule quiet leaves 3 "
             "customers uncallable; endDate 2026-03-13",
         ),
         (
             # Every first call starts; every retry, due the next day, finds no window.
             spec("Retries", 3, callRetries=1, retryDelaySeconds=86_400, endDate="2026-03-09"),
-            "does not fit: 3 of 3 customers expire before their attempts are done (3 attempts "
+            "does not fit: 3 of 3 customers lose retries before the campaign ends (3 attempts "
             "start); the last call starts Mon 2026-03-09 09:01 EDT, on endDate 2026-03-09",
+        ),
+        (
+            # The third is never called; the two called lose their retries, due the next day.
+            spec(
+                "Mixed",
+                3,
+                endTime="09:01",
+                endDate="2026-03-09",
+                callRetries=1,
+                retryDelaySeconds=86_400,
+            ),
+            "does not fit: 1 of 3 customers is never called, 2 more lose retries before the "
+            "campaign ends (2 attempts start); the last call starts Mon 2026-03-09 09:00 EDT, "
+            "on endDate 2026-03-09",
         ),
         (
             spec("Open-ended", 2),
@@ -364,6 +400,7 @@ def fit_of(body: dict[str, Any]) -> str:
         "end_date_over",
         "rule_forbids_every_hour",
         "retries_expire",
+        "never_called_and_retries_lost",
         "no_end_date",
         "no_customers",
     ],
@@ -412,8 +449,8 @@ def capacity_lines(fits: str, late: str) -> list[str]:
     return [
         f"{fits} (Fits): fits: 5 customers, 10 attempts; the last call starts Mon 2026-03-09 "
         "10:02 EDT, 4 days before endDate 2026-03-13",
-        f"{late} (Late): does not fit: 1 of 3 customers expires before their attempts are done "
-        "(2 attempts start); the last call starts Mon 2026-03-09 09:00 EDT, on endDate "
+        f"{late} (Late): does not fit: 1 of 3 customers is never called before the campaign "
+        "ends (2 attempts start); the last call starts Mon 2026-03-09 09:00 EDT, on endDate "
         "2026-03-09",
     ]
 
@@ -442,7 +479,7 @@ def test_capacity_reads_a_spec_from_standard_input(
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(LATE)))
     code, lines, _ = capacity(capsys, specs[0], "-", "--now", NOW)
     assert code == 1
-    assert lines[1].startswith("standard input (Late): does not fit: 1 of 3 customers expire")
+    assert lines[1].startswith("standard input (Late): does not fit: 1 of 3 customers is never")
 
 
 def test_capacity_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
@@ -526,7 +563,7 @@ def test_a_dask_cluster_plans_what_one_process_plans(
     from dask.distributed import Client, LocalCluster
 
     items = campaigns()
-    source = outcomes.always("Busy", 20)  # a closure: dask's cloudpickle sends it
+    source = closure_source("Busy", 20)  # dask's cloudpickle sends closures too
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
