@@ -97,6 +97,14 @@ class StoreError(ValueError):
     """A call the store refuses: an unknown campaign or attempt, a damaged or newer database."""
 
 
+class _Unservable(StoreError):
+    """A campaign ``due`` cannot serve; the others go on."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class StoredAttempt(NamedTuple):
     """A call handed out by a store: ``id`` is unique in the store, ``campaign`` its key."""
 
@@ -303,11 +311,14 @@ class Store:
     def due(self, now: datetime | str, *, limit: int | None = None) -> list[StoredAttempt]:
         """The calls to start at ``now`` across all campaigns, each handed out once only.
 
-        Campaigns are served in the order they became due; with ``limit``, at
-        most that many calls are handed out and the rest stay due. A campaign
-        another worker is serving at this moment is passed by: that worker
-        hands out its calls. A ``now`` before a campaign's clock (another
-        worker's later ``now`` already served it) finds nothing new there.
+        Campaigns are served by their next wake-up, earliest first; with
+        ``limit``, at most that many calls are handed out and the rest stay
+        due. A campaign another worker's ``due`` is serving at this moment is
+        passed by: that worker hands out its calls. A ``now`` before a
+        campaign's clock (another worker's later ``now`` already served it)
+        finds nothing new there. A campaign that cannot be served (its journal
+        does not replay here, say) is passed by so that the others go on;
+        ``StoreError`` names it when nothing else was handed out.
         """
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
@@ -315,55 +326,91 @@ class Store:
             raise StoreError(f"due: limit must be a whole number >= 0 or None, got {limit!r}")
         now_ts = check_now(now)  # also refuses a bad now before anything is locked
         handed: list[StoredAttempt] = []
-        served: list[str] = []
+        # Campaigns still due after being asked: refused, or nothing more to give at `now`.
+        stuck: list[str] = []
+        problems: list[str] = []
         while limit is None or len(handed) < limit:
-            passed = "".join(" AND campaign <> ?" for _ in served)
-            where = f"WHERE wakeup <= ? AND clock <= ?{passed}"
-            # A look without the lock first: most calls find nothing due.
-            if (
-                self._read_one(
-                    f"SELECT 1 FROM scheduler_campaigns {where} LIMIT 1", (now_ts, now_ts, *served)
-                )
-                is None
-            ):
+            left = None if limit is None else limit - len(handed)
+            try:
+                served = self._serve_next(now, now_ts, stuck, left)
+            except _Unservable as error:
+                stuck.append(error.key)
+                problems.append(str(error))
+                continue
+            except Exception:
+                if handed:
+                    break  # they are committed: the host must have them; the error comes again
+                raise
+            if served is None:
                 break
-            with self._transaction(write=True):
+            key, stored, still_due = served
+            handed += stored
+            if still_due and (limit is None or len(handed) < limit):
+                stuck.append(key)
+        if problems and not handed:
+            raise StoreError("due: " + "; ".join(problems))
+        return handed
+
+    def _serve_next(
+        self, now: datetime | str, now_ts: int, stuck: list[str], limit: int | None
+    ) -> tuple[str, list[StoredAttempt], bool] | None:
+        """Serve the first due campaign: its key, the calls handed out and whether it is
+        still due; ``None`` when no campaign is due."""
+        where = "wakeup <= ? AND clock <= ?" + "".join(" AND campaign <> ?" for _ in stuck)
+        params = (now_ts, now_ts, *stuck)
+        first = "ORDER BY wakeup, campaign LIMIT 1"
+        # A look without the lock first: most calls find nothing due.
+        probe = self._read_one(
+            f"SELECT campaign FROM scheduler_campaigns WHERE {where} {first}", params
+        )
+        if probe is None:
+            return None
+        with self._transaction(write=True):
+            row = self._execute(
+                f"SELECT campaign, {_ROW} FROM scheduler_campaigns WHERE {where} "
+                f"{first}{self._skip_locked}",
+                params,
+            ).fetchone()
+            if row is None:
+                # Every due campaign is locked by another worker, serving it or recording
+                # a call of it: wait for the first, and see whether it is still due.
                 row = self._execute(
-                    f"SELECT campaign, {_ROW} FROM scheduler_campaigns {where} "
-                    f"ORDER BY wakeup, campaign LIMIT 1{self._skip_locked}",
-                    (now_ts, now_ts, *served),
+                    f"SELECT campaign, {_ROW} FROM scheduler_campaigns "
+                    f"WHERE campaign = ? AND wakeup <= ? AND clock <= ?{self._lock_row}",
+                    (probe[0], now_ts, now_ts),
                 ).fetchone()
                 if row is None:
-                    break
-                key = row[0]
-                served.append(key)
-                cached = self._load(key, _Row(*(int(v) for v in row[1:])))
-                left = None if limit is None else limit - len(handed)
-                attempts = self._call(key, cached.engine.due, now, limit=left)
-                handed_seq = cached.seq + 1
-                stored = [self._stored(key, a) for a in attempts]
-                if stored:
-                    self._write_many(
-                        "INSERT INTO scheduler_calls (id, campaign, phone, number, start_ts, "
-                        "due_ts, reason, handed, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            (
-                                s.id,
-                                key,
-                                a.phone,
-                                a.number,
-                                a.start_ts,
-                                a.due_ts,
-                                s.reason,
-                                handed_seq,
-                                i,
-                            )
-                            for i, (s, a) in enumerate(zip(stored, attempts, strict=True))
-                        ],
-                    )
-                self._save(key, cached, _Row(*(int(v) for v in row[1:])))
-            handed += stored
-        return handed
+                    return probe[0], [], False
+            key = row[0]
+            position = _Row(*(int(v) for v in row[1:]))
+            try:
+                cached = self._load(key, position)
+                attempts = self._call(key, cached.engine.due, now, limit=limit)
+            except StoreError as error:
+                raise _Unservable(key, str(error)) from None
+            handed_seq = cached.seq + 1
+            stored = [self._stored(key, a) for a in attempts]
+            if stored:
+                self._write_many(
+                    "INSERT INTO scheduler_calls (id, campaign, phone, number, start_ts, "
+                    "due_ts, reason, handed, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            s.id,
+                            key,
+                            a.phone,
+                            a.number,
+                            a.start_ts,
+                            a.due_ts,
+                            s.reason,
+                            handed_seq,
+                            i,
+                        )
+                        for i, (s, a) in enumerate(zip(stored, attempts, strict=True))
+                    ],
+                )
+            wakeup = self._save(key, cached, position)
+        return key, stored, wakeup is not None and wakeup <= now_ts
 
     def record(self, attempt_id: str, outcome: str, ended_at: datetime | str) -> Decision:
         """Take the result of a call ``due`` handed out; the decision of ``Engine.record``.
@@ -394,13 +441,16 @@ class Store:
         return None if row is None or row[0] is None else from_epoch(int(row[0]))
 
     def in_progress(self, key: str | None = None) -> list[StoredAttempt]:
-        """The calls handed out and not yet recorded, as ``due`` returned them, in that order.
+        """The calls handed out and not yet recorded, as ``due`` returned them, by start
+        (then campaign, then the order ``due`` gave them in).
 
         After a crash the host records each with its real result, or
         ``Cancelled`` when it never dialled.
         """
         where, params = ("", ()) if key is None else (" AND campaign = ?", (key,))
         with self._transaction(write=False):
+            if key is not None:
+                self._row(key, lock=False)
             rows = self._execute(
                 f"{_OPEN_CALLS}{where} ORDER BY start_ts, campaign, handed, position", params
             ).fetchall()
@@ -565,8 +615,9 @@ class Store:
             raise StoreError(f"campaign {key!r}: {error}") from None
         return _Cached(engine, int(seq), journal)
 
-    def _save(self, key: str, cached: _Cached, row: _Row) -> None:
-        """Write the engine's new journal entries and its row; a checkpoint when one is due."""
+    def _save(self, key: str, cached: _Cached, row: _Row) -> int | None:
+        """Write the engine's new journal entries and its row, and a checkpoint when one is
+        due; the campaign's next wake-up."""
         seq = cached.seq
         written = 0
         for entry in cached.journal:
@@ -581,6 +632,7 @@ class Store:
         cached.seq = seq
         engine = cached.engine
         journal_bytes = row.journal_bytes + written
+        columns = self._columns(engine)
         if journal_bytes >= max(MIN_CHECKPOINT_BYTES, row.checkpoint_bytes):
             state = _compact(engine.snapshot())
             self._write(
@@ -591,14 +643,15 @@ class Store:
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, checkpoint_seq = ?, checkpoint_bytes = ?, "
                 "journal_bytes = 0, clock = ?, status = ?, wakeup = ? WHERE campaign = ?",
-                (seq, seq, len(state), *self._columns(engine), key),
+                (seq, seq, len(state), *columns, key),
             )
         else:
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
                 "status = ?, wakeup = ? WHERE campaign = ?",
-                (seq, journal_bytes, *self._columns(engine), key),
+                (seq, journal_bytes, *columns, key),
             )
+        return columns[2]
 
     @staticmethod
     def _columns(engine: Engine) -> tuple[int, str, int | None]:

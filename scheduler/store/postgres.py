@@ -43,6 +43,7 @@ class PostgresStore(Store):
             ) from None
         super().__init__(allow_tzdata_change=allow_tzdata_change)
         self._errors = psycopg.errors
+        self._levels = psycopg.IsolationLevel
         self._db = psycopg.connect(dsn, autocommit=False)
         self._dsn_shown = self._db.info.dbname
         try:
@@ -57,8 +58,13 @@ class PostgresStore(Store):
     def _begin(self, write: bool) -> None:
         # A reader sees one snapshot throughout; a writer locks rows and then sees
         # what was committed before it got them.
-        if not write:
-            self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # psycopg sends them with its BEGIN, whatever the database's defaults say.
+        if write:
+            self._db.isolation_level = self._levels.READ_COMMITTED
+            self._db.read_only = False
+        else:
+            self._db.isolation_level = self._levels.REPEATABLE_READ
+            self._db.read_only = True
 
     def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
         # One round trip for all the writes and the commit, not one each.

