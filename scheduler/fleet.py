@@ -12,7 +12,7 @@ through its list before it ends, and if not, why.
 ...              phone_list=("+420601000001", "+420601000002", "+420601000003"))
 >>> [summary] = plan_many([c], now="2026-03-09T08:00:00Z")
 >>> print(fit(c, summary))
-does not fit: 1 of 3 customers expires before their attempts are done (2 attempts start); \
+does not fit: 1 of 3 customers is never called before the campaign ends (2 attempts start); \
 the last call starts Mon 2026-03-09 09:00 CET, on endDate 2026-03-09
 """
 

@@ -299,6 +299,7 @@ def test_preview_json_is_complete() -> None:
         "lastCall": "2026-03-10T14:18:30Z",
         "reachedLastAttempt": 400,
         "expired": 0,
+        "neverCalled": 0,
         "busiestHour": {"start": "2026-03-06T09:00:00-05:00", "calls": 120},
         "outcomes": {"No Answer": 1600},
         "rules": {},

@@ -640,6 +640,7 @@ def test_summary_of_a_small_campaign() -> None:
         "lastCall": "2026-01-06T14:00:30Z",
         "reachedLastAttempt": 2,
         "expired": 0,
+        "neverCalled": 0,
         "busiestHour": {"start": "2026-01-05T16:00:00-05:00", "calls": 3},
         "outcomes": {"No Answer": 4, "success": 1},
         "rules": {},
