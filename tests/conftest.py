@@ -13,3 +13,6 @@ from postgres import postgres_db, postgres_dsn  # noqa: F401
 settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True)
 settings.register_profile("long", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Each store scenario on SQLite and on PostgreSQL (stores.py): store_target, opener.
+from stores import opener, store_target  # noqa: E402, F401

@@ -14,13 +14,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from store_worker import drive, open_store
+from stores import Opener
 
 from scheduler import Campaign, Engine, audit, outcomes, plan
 from scheduler.outcomes import OutcomeSource
@@ -55,31 +55,6 @@ PRAGUE = spec("prague", "Europe/Prague", "2026-03-28", "01:00", "03:30", 30)
 LORD_HOWE = spec("lord-howe", "Australia/Lord_Howe", "2026-10-03", "01:30", "03:00", 25)
 SPECS = [HAVANA, PRAGUE, LORD_HOWE]
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-
-Opener = Callable[[], Store]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
-    """Where a store is kept: ``("sqlite", file)`` or ``("postgres", dsn)``."""
-    if request.param == "sqlite":
-        return "sqlite", str(tmp_path / "calls.db")
-    return "postgres", str(request.getfixturevalue("postgres_db"))
-
-
-@pytest.fixture
-def opener(store_target: tuple[str, str]) -> Iterator[Opener]:
-    """Opens stores on one database, as many as a test wants; closes them after."""
-    opened: list[Store] = []
-
-    def open_one() -> Store:
-        store = open_store(*store_target)
-        opened.append(store)
-        return store
-
-    yield open_one
-    for store in opened:
-        store.close()
 
 
 def planned(body: dict[str, Any], source: OutcomeSource) -> list[tuple[str, int, datetime]]:

@@ -11,47 +11,18 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from stores import Opener
 
 from scheduler import Campaign, Engine
-from scheduler.store import PostgresStore, SQLiteStore, Store, StoreError, base
+from scheduler.store import PostgresStore, Store, StoreError, base
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
-
-Opener = Callable[[], Store]
-
-
-def open_store(kind: str, target: str) -> Store:
-    return SQLiteStore(target) if kind == "sqlite" else PostgresStore(target)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
-    """Where a store is kept: ``("sqlite", file)`` or ``("postgres", dsn)``."""
-    if request.param == "sqlite":
-        return "sqlite", str(tmp_path / "calls.db")
-    return "postgres", str(request.getfixturevalue("postgres_db"))
-
-
-@pytest.fixture
-def opener(store_target: tuple[str, str]) -> Iterator[Opener]:
-    """Opens stores on one database, as many as a test wants; closes them after."""
-    opened: list[Store] = []
-
-    def open_one() -> Store:
-        store = open_store(*store_target)
-        opened.append(store)
-        return store
-
-    yield open_one
-    for store in opened:
-        store.close()
 
 
 def body(key: str, customers: int = 6, **extra: Any) -> dict[str, Any]:
