@@ -190,6 +190,22 @@ class Decision(BaseModel):
     retry_scheduled_at: datetime | None
     retries_remaining: int
 
+    def as_json(self) -> dict[str, Any]:
+        """``model_dump(mode="json", by_alias=True)``, without pydantic's machinery: an
+        engine that keeps a journal writes one per recorded call."""
+        retry_at = self.retry_scheduled_at
+        return {
+            "attemptId": self.attempt_id,
+            "phone": self.phone,
+            "attemptNumber": self.attempt_number,
+            "outcome": self.outcome,
+            "startedAt": iso_utc(self.started_at),
+            "endedAt": iso_utc(self.ended_at),
+            "willRetry": self.will_retry,
+            "retryScheduledAt": None if retry_at is None else iso_utc(retry_at),
+            "retriesRemaining": self.retries_remaining,
+        }
+
 
 _DECISION_FIELDS = set(Decision.model_fields)
 _new_decision = object.__new__

@@ -48,7 +48,7 @@ OPERATIONS: dict[str, Operation] = {
     "record": Operation(
         ("id", "outcome", "endedAt"),
         lambda engine, e: engine.record(e["id"], e["outcome"], e["endedAt"]),
-        lambda decision: decision.model_dump(mode="json", by_alias=True),
+        lambda decision: decision.as_json(),
     ),
     "add": Operation(
         ("phones", "now"),

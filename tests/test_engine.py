@@ -950,3 +950,25 @@ def test_an_end_past_the_supported_range_is_refused() -> None:
     with pytest.raises(EngineError, match="ended_at must be between 1900-01-01 and 9000-01-01"):
         engine.record(f"{P1}#1", "Busy", datetime(9999, 12, 31, 23, tzinfo=UTC))
     assert saved(engine) == before
+
+
+def test_a_decisions_journal_json_is_its_pydantic_json() -> None:
+    """The journal writes decisions with ``as_json``: the very dict pydantic gives."""
+    campaign = Campaign(
+        name="x",
+        timezone="Europe/Prague",
+        start_time="09:00",
+        end_time="17:00",
+        phone_list=("+420601000001", "+420601000002"),
+        call_retries=1,
+    )
+    engine = Engine(campaign, now="2026-03-27T08:00:00Z")
+    (first,) = engine.due("2026-03-27T08:00:00Z")
+    retried = engine.record(first.id, "Busy", "2026-03-27T08:01:00.250000Z")
+    wakeup = engine.next_wakeup()
+    assert wakeup is not None
+    (second,) = engine.due(wakeup)
+    done = engine.record(second.id, "success", wakeup + timedelta(seconds=90))
+    assert retried.retry_scheduled_at is not None and done.retry_scheduled_at is None
+    for decision in (retried, done):
+        assert decision.as_json() == decision.model_dump(mode="json", by_alias=True)

@@ -294,6 +294,7 @@ def test_an_idle_worker_catches_up_across_checkpoints_by_another(
     opener: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(base, "MIN_CHECKPOINT_BYTES", 1)
+    monkeypatch.setattr(base, "CHECKPOINT_RATIO", 0)  # a checkpoint at every operation
     busy, idle = opener(), opener()
     busy.add(campaign("a", 20), now=NOW)
     engine = Engine(campaign("a", 20), now=NOW)
@@ -330,6 +331,7 @@ def test_the_spec_round_trip_restores_a_rich_campaign_that_answers_as_the_engine
     """Customers with zones and regions, day schedules, rules with a cap, blackout dates and
     recipient local time: each operation is made by a new worker from a fresh checkpoint."""
     monkeypatch.setattr(base, "MIN_CHECKPOINT_BYTES", 1)
+    monkeypatch.setattr(base, "CHECKPOINT_RATIO", 0)  # a checkpoint at every operation
     rich = {
         "name": "rich",
         "timezone": "America/New_York",

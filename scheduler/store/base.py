@@ -12,7 +12,7 @@ calls that stay in progress until recorded, for ``in_progress()`` to tell.
 
 One ``record`` writes one journal entry and three rows, whatever the
 campaign's size. A checkpoint is written when the journal since the last
-one has grown as large as the checkpoint itself, so its cost, spread over
+one has grown to four times the checkpoint, so its cost, spread over
 the operations, does not grow with the campaign either; the journal before
 it is then dropped.
 
@@ -88,9 +88,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# A checkpoint is due once the journal since the last one is this large or as
-# large as the checkpoint, whichever is more.
+# A checkpoint is due once the journal since the last one is this large or
+# CHECKPOINT_RATIO times as large as the checkpoint, whichever is more: each
+# operation pays a constant share of the next checkpoint, and a new worker
+# replays at most that much journal.
 MIN_CHECKPOINT_BYTES = 256 * 1024
+CHECKPOINT_RATIO = 4
 
 
 class StoreError(ValueError):
@@ -633,7 +636,7 @@ class Store:
         engine = cached.engine
         journal_bytes = row.journal_bytes + written
         columns = self._columns(engine)
-        if journal_bytes >= max(MIN_CHECKPOINT_BYTES, row.checkpoint_bytes):
+        if journal_bytes >= max(MIN_CHECKPOINT_BYTES, CHECKPOINT_RATIO * row.checkpoint_bytes):
             state = _compact(engine.snapshot())
             self._write(
                 "UPDATE scheduler_checkpoints SET seq = ?, state = ? WHERE campaign = ?",
