@@ -8,6 +8,7 @@ towards 2026 and towards the drawn zone's offset changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,3 +34,9 @@ class Case:
     def source(self) -> OutcomeSource:
         """A fresh outcome source for the case."""
         return outcomes.scripted(self.scripts, default=outcomes.always(*self.default))
+
+
+def wake_at(wakeup: datetime | None, ends: Iterable[datetime]) -> datetime | None:
+    """When a host wakes next: the earlier of ``next_wakeup()`` and the first end of a call
+    it placed; None when neither is left."""
+    return min((t for t in (wakeup, min(ends, default=None)) if t is not None), default=None)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cases import Case, instants, zones
+from cases import Case, instants, wake_at, zones
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -138,11 +138,10 @@ def drive(
         if (step, False) in restarts:
             engine = restarted(engine, campaign)
         wakeup = engine.next_wakeup()
-        ends = [end for end, _ in in_progress.values()]
-        candidates = [t for t in (wakeup, min(ends, default=None)) if t is not None]
-        if not candidates:
+        woken = wake_at(wakeup, (end for end, _ in in_progress.values()))
+        if woken is None:
             break
-        t = min(candidates)
+        t = woken
         for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
             if end <= t:
                 del in_progress[attempt_id]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from cases import Case
+from cases import Case, wake_at
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_properties_engine import cases
@@ -75,11 +75,10 @@ def test_a_store_answers_as_the_engine_fed_the_same_calls(case: Case, data: st.D
             worker = workers[data.draw(st.integers(0, 1), label="worker")]
             wakeup = engine.next_wakeup()
             assert worker.next_wakeup() == wakeup
-            ends = [end for end, _ in in_progress.values()]
-            candidates = [t for t in (wakeup, min(ends, default=None)) if t is not None]
-            if not candidates:
+            woken = wake_at(wakeup, (end for end, _ in in_progress.values()))
+            if woken is None:
                 break
-            t = min(candidates)
+            t = woken
             for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
                 if end <= t:
                     del in_progress[attempt_id]

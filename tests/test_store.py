@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cases import wake_at
 from store_worker import drive, open_store
 from stores import Opener
 
@@ -69,11 +70,9 @@ def run_to_end(workers: list[Store], source: OutcomeSource) -> dict[str, list[An
     for step in range(100_000):
         worker = workers[step % len(workers)]
         wakeup = worker.next_wakeup()
-        ends = [end for end, _ in in_progress.values()]
-        candidates = [t for t in (wakeup, min(ends, default=None)) if t is not None]
-        if not candidates:
+        t = wake_at(wakeup, (end for end, _ in in_progress.values()))
+        if t is None:
             return started
-        t = min(candidates)
         for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
             if end <= t:
                 del in_progress[attempt_id]
@@ -137,11 +136,10 @@ def test_checkpoints_replace_the_journal_and_a_new_worker_starts_from_them(
             workers.append(opener())
         worker = workers[-1]
         wakeup = worker.next_wakeup()
-        ends = [end for end, _ in in_progress.values()]
-        candidates = [t for t in (wakeup, min(ends, default=None)) if t is not None]
-        if not candidates:
+        woken = wake_at(wakeup, (end for end, _ in in_progress.values()))
+        if woken is None:
             break
-        t = min(candidates)
+        t = woken
         for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
             if end <= t:
                 del in_progress[attempt_id]
@@ -388,11 +386,10 @@ def test_worker_processes_calling_due_at_the_same_instants_hand_out_each_call_on
         try:
             for _ in range(100_000):
                 wakeup = clock.next_wakeup()
-                ends = [end for end, _, _ in in_progress.values()]
-                candidates = [t for t in (wakeup, min(ends, default=None)) if t is not None]
-                if not candidates:
+                woken = wake_at(wakeup, (end for end, _, _ in in_progress.values()))
+                if woken is None:
                     break
-                t = min(candidates)
+                t = woken
                 # The calls that ended by t, each campaign's in order, to one worker each.
                 ended: dict[str, list[Any]] = {}
                 for attempt_id, (end, outcome, key) in sorted(
