@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
-from scheduler.engine import Decision, DueAttempt, Engine, EngineError, _decision
+from scheduler.engine import Decision, Engine, EngineError, _decision
 from scheduler.journal import JournalError, replay_into
 from scheduler.spec import Campaign
 from scheduler.times import check_now, epoch_seconds, from_epoch, iso_utc, parse_instant
@@ -149,6 +149,11 @@ class _Row(NamedTuple):
     checkpoint_seq: int
     checkpoint_bytes: int
     journal_bytes: int
+
+    @classmethod
+    def read(cls, values: Sequence[Any]) -> _Row:
+        """The row from the columns of ``_ROW`` as the database gives them."""
+        return cls(*(int(v) for v in values))
 
 
 _ROW = "seq, checkpoint_seq, checkpoint_bytes, journal_bytes"
@@ -385,14 +390,21 @@ class Store:
                 if row is None:
                     return probe[0], [], False
             key = row[0]
-            position = _Row(*(int(v) for v in row[1:]))
+            position = _Row.read(row[1:])
             try:
                 cached = self._load(key, position)
                 attempts = self._call(key, cached.engine.due, now, limit=limit)
             except StoreError as error:
                 raise _Unservable(key, str(error)) from None
             handed_seq = cached.seq + 1
-            stored = [self._stored(key, a) for a in attempts]
+            # The journal entry of this due holds each call's reason: read, not made again.
+            rows = cached.journal[-1]["result"] if attempts else []
+            stored = [
+                StoredAttempt(
+                    f"{key}/{a.id}", key, a.phone, a.number, a.start, a.due, row["reason"]
+                )
+                for a, row in zip(attempts, rows, strict=True)
+            ]
             if stored:
                 self._write_many(
                     "INSERT INTO scheduler_calls (id, campaign, phone, number, start_ts, "
@@ -567,7 +579,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreError(f"no campaign with key {key!r} in the store")
-        return _Row(*(int(v) for v in row))
+        return _Row.read(row)
 
     def _load(self, key: str, row: _Row) -> _Cached:
         """This worker's engine of ``key`` brought to the row's journal position."""
@@ -664,18 +676,6 @@ class Store:
             epoch_seconds(engine.clock),
             engine.campaign_status.value,
             None if wakeup is None else epoch_seconds(wakeup),
-        )
-
-    @staticmethod
-    def _stored(key: str, attempt: DueAttempt) -> StoredAttempt:
-        return StoredAttempt(
-            f"{key}/{attempt.id}",
-            key,
-            attempt.phone,
-            attempt.number,
-            attempt.start,
-            attempt.due,
-            attempt.reason,
         )
 
     @staticmethod
