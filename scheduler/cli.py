@@ -32,7 +32,7 @@ from scheduler.fleet import CampaignError, fit, plan_many
 from scheduler.plan import Timeline, plan
 from scheduler.reasons import no_window_cause
 from scheduler.retry import UnknownOutcome, check_outcome
-from scheduler.spec import Campaign
+from scheduler.spec import Campaign, field_path
 from scheduler.times import check_now, iso_utc
 
 __all__ = ["main"]
@@ -78,20 +78,6 @@ def _unwrap(body: Any, source: str) -> Any:
     return body
 
 
-def _field(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":  # pydantic's mark of a bad dict key; the key is already in the path
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif out and loc[0] == "daySchedules" and part.isdigit():
-            out += f"[{part!r}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(campaign)"
-
-
 def _format_errors(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors(include_url=False):
@@ -99,7 +85,7 @@ def _format_errors(error: ValidationError) -> list[str]:
         given = item.get("input")
         plain = isinstance(given, str | int | float | bool) or given is None
         shown = f" (given: {json.dumps(given)})" if plain else ""
-        lines.append(f"{_field(item['loc'])}: {message}{shown}")
+        lines.append(f"{field_path(item['loc']) or '(campaign)'}: {message}{shown}")
     return lines
 
 

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from scheduler.outcomes import OutcomeSource
 from scheduler.plan import Summary, Timeline, plan
-from scheduler.spec import Campaign
+from scheduler.spec import Campaign, field_path
 from scheduler.times import check_now
 from scheduler.tz import load_zone
 
@@ -273,11 +273,9 @@ def _message(error: ValueError) -> str:
         return str(error)
     problems = []
     for item in error.errors(include_url=False):
-        where = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in item["loc"]
-        )
+        where = field_path(item["loc"])
         text = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where.removeprefix('.')}: {text}" if where else text)
+        problems.append(f"{where}: {text}" if where else text)
     return "invalid campaign spec: " + "; ".join(problems)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
@@ -44,6 +45,7 @@ __all__ = [
     "DaySchedule",
     "RetryCondition",
     "check_phone",
+    "field_path",
     "parse_clock",
 ]
 
@@ -101,6 +103,22 @@ def parse_clock(value: str, *, end: bool) -> int:
             "minutes and seconds 00-59"
         )
     return hours * 3600 + minutes * 60 + seconds
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A validation error's location as the spec names the field: ``customers[2].phoneNumber``,
+    ``daySchedules['7'].startTime``; empty for the spec as a whole."""
+    out = ""
+    for part in loc:
+        if part == "[key]":  # pydantic's mark of a bad dict key; the key is already in the path
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out and loc[0] == "daySchedules" and part.isdigit():
+            out += f"[{part!r}]"
+        else:
+            out += f".{part}" if out else part
+    return out
 
 
 def check_phone(value: str) -> str:
