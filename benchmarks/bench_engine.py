@@ -15,6 +15,8 @@ import heapq
 import json
 import statistics
 import time
+from datetime import datetime
+from typing import Any, Protocol
 
 from bench_plan import NOW, RING, campaign
 
@@ -22,32 +24,43 @@ from scheduler import Campaign, Engine, plan
 from scheduler.times import epoch_seconds, from_epoch
 
 
-def drive(spec: Campaign, stop_after: int | None = None) -> tuple[list[int], Engine]:
-    """Run the campaign through an Engine, every call a RING-second No Answer.
+class Host(Protocol):
+    """What the host loop calls: an ``Engine``, or a store holding one campaign."""
 
-    Returns the start instants in order, and the engine (stopped early, with
-    calls in progress, when ``stop_after`` attempts have started).
-    """
-    engine = Engine(spec, now=NOW)
+    def next_wakeup(self) -> datetime | None: ...
+    def due(self, now: datetime) -> list[Any]: ...
+    def record(self, attempt_id: str, outcome: str, ended_at: datetime) -> Any: ...
+
+
+def host_loop(host: Host, stop_after: int | None = None) -> list[int]:
+    """The start instants of the host loop, every call a RING-second No Answer, to the
+    end or until ``stop_after`` attempts have started (calls then still in progress)."""
     starts: list[int] = []
     ends: list[tuple[int, str]] = []  # calls in progress: (end, id)
     while True:
-        wake = engine.next_wakeup()
+        wake = host.next_wakeup()
         wake_ts = epoch_seconds(wake) if wake is not None else None
         if ends and (wake_ts is None or ends[0][0] <= wake_ts):
             at = ends[0][0]
         elif wake_ts is not None:
             at = wake_ts
         else:
-            return starts, engine
+            return starts
         while ends and ends[0][0] <= at:
             end, attempt_id = heapq.heappop(ends)
-            engine.record(attempt_id, "No Answer", from_epoch(end))
-        for attempt in engine.due(from_epoch(at)):
+            host.record(attempt_id, "No Answer", from_epoch(end))
+        for attempt in host.due(from_epoch(at)):
             starts.append(at)
             heapq.heappush(ends, (at + RING, attempt.id))
         if stop_after is not None and len(starts) >= stop_after:
-            return starts, engine
+            return starts
+
+
+def drive(spec: Campaign, stop_after: int | None = None) -> tuple[list[int], Engine]:
+    """Run the campaign through an Engine (see ``host_loop``): the start instants in
+    order, and the engine."""
+    engine = Engine(spec, now=NOW)
+    return host_loop(engine, stop_after), engine
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ The server is ``--dsn`` when given, else a throw-away cluster (the tests' own).
 from __future__ import annotations
 
 import argparse
-import heapq
 import multiprocessing
 import statistics
 import sys
@@ -30,8 +29,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from bench_engine import Host, host_loop
 from bench_plan import NOW, RING, campaign
 
 from scheduler import Campaign, Engine
@@ -39,32 +39,10 @@ from scheduler.store import PostgresStore, SQLiteStore
 from scheduler.times import epoch_seconds, from_epoch
 
 
-class Host(Protocol):
-    def next_wakeup(self) -> datetime | None: ...
-    def due(self, now: datetime) -> list[Any]: ...
-    def record(self, attempt_id: str, outcome: str, ended_at: datetime) -> Any: ...
-
-
 def drive(host: Host, attempts: int) -> tuple[list[int], float]:
     """The first ``attempts`` starts of the host loop, and the seconds it took."""
-    starts: list[int] = []
-    ends: list[tuple[int, str]] = []
     began = time.perf_counter()
-    while len(starts) < attempts:
-        wake = host.next_wakeup()
-        wake_ts = epoch_seconds(wake) if wake is not None else None
-        if ends and (wake_ts is None or ends[0][0] <= wake_ts):
-            at = ends[0][0]
-        elif wake_ts is not None:
-            at = wake_ts
-        else:
-            break
-        while ends and ends[0][0] <= at:
-            end, attempt_id = heapq.heappop(ends)
-            host.record(attempt_id, "No Answer", from_epoch(end))
-        for attempt in host.due(from_epoch(at)):
-            starts.append(at)
-            heapq.heappush(ends, (at + RING, attempt.id))
+    starts = host_loop(host, stop_after=attempts)
     return starts, time.perf_counter() - began
 
 
