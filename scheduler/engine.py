@@ -282,7 +282,7 @@ class Engine:
             isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
         ):
             raise EngineError(f"due: limit must be a whole number >= 0 or None, got {limit!r}")
-        now_ts = self._advance(now)
+        now_ts = self._advance(now, dialer_too=False)
         started: list[DueAttempt] = []
         if self._status in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
             run = self._run
@@ -574,16 +574,22 @@ class Engine:
         )
 
     def _advance(
-        self, now: datetime | str, op: str = "", refuse: tuple[CampaignStatus, ...] = ()
+        self,
+        now: datetime | str,
+        op: str = "",
+        refuse: tuple[CampaignStatus, ...] = (),
+        *,
+        dialer_too: bool = True,
     ) -> int:
-        """Move the clock to ``now``, after every check that could refuse the call."""
+        """Move the clock to ``now``, after every check that could refuse the call; and the
+        dialer's, unless the caller (``due``) moves it itself."""
         if self._dirty:
             self._settle()
         now_ts = self._check_clock(now, f"{op}: " if op else "")
         if self._status in refuse:
             raise EngineError(f"{op}: the campaign is {self._status.value}")
         self._clock = now_ts
-        if op:
+        if dialer_too:
             dialer = self._run.dialer
             dialer.clock = max(dialer.clock, now_ts)
         return now_ts
