@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import partial
-from typing import Any, Final
+from itertools import repeat
+from typing import Any, Final, Protocol
 
 from scheduler.windows import Calendar
 
@@ -63,6 +64,10 @@ _WINDOW: Final = int(Why.WINDOW)
 _PACE: Final = int(Why.PACE)
 _LINE: Final = int(Why.LINE)
 _QUEUE: Final = int(Why.QUEUE)
+
+
+class _TakeOne(Protocol):
+    def __call__(self, until: int | None, take: bool = True) -> Start | Wait: ...
 
 
 class _Group:
@@ -181,6 +186,7 @@ class Dialer:
         "_ready",
         "_single",
         "_stamps",
+        "_take_one",
         "_waiting",
         "clock",
         "closing",
@@ -224,6 +230,7 @@ class Dialer:
         self.running: list[int] = []
         self.unknown = 0
         self.removed: set[int] = set()
+        self._take_one = self._one_taker()
 
     def add_calendar(self, calendar: Calendar) -> int:
         """A new group for customers on ``calendar``; its index."""
@@ -246,7 +253,7 @@ class Dialer:
 
     def add_firsts(self, due: int, customers: Iterable[int], group: int = 0) -> None:
         """Queue the first attempts of ``customers``, in that order, all due from ``due``."""
-        self._groups[group].firsts.extend((due, customer) for customer in customers)
+        self._groups[group].firsts.extend(zip(repeat(due), customers))
         if not self._single:
             self._changed.add(group)
 
@@ -370,13 +377,11 @@ class Dialer:
         for loops that call it once per attempt."""
         return self._take_one if self._single and self.gate is None else self.take
 
-    def retry_pusher(self) -> Callable[[tuple[int, int, int]], None] | None:
-        """With one calendar, ``add_retry`` as a plain function of ``(due, customer, number)``
-        for loops that call it once per attempt (valid until a second calendar is added);
-        None with several."""
-        if self._single:
-            return partial(heapq.heappush, self._groups[0].retries)
-        return None
+    def retry_heap(self) -> list[tuple[int, int, int]] | None:
+        """With one calendar, its heap of retries ``(due, customer, number)``, which loops
+        that queue a retry per attempt may push onto themselves (valid until a second
+        calendar is added); None with several."""
+        return self._groups[0].retries if self._single else None
 
     def holder(self) -> Callable[[int], None]:
         """``hold`` as a plain function, for loops that call it once per attempt."""
@@ -429,67 +434,74 @@ class Dialer:
         self.last_start = at
         return at, why, due, customer, number
 
-    def _take_one(self, until: int | None, take: bool = True) -> Start | Wait:
+    def _one_taker(self) -> _TakeOne:
         """``take`` with a single calendar: the rule of ``_next`` written out in one piece,
-        because a plan runs it once per attempt. With ``take`` False it only looks: the
-        answer's instant and why, nothing taken (its other three fields are 0)."""
+        because a plan runs it once per attempt, with the dialer's fixed parts bound once.
+        With ``take`` False it only looks: the answer's instant and why, nothing taken
+        (its other three fields are 0)."""
         group = self._groups[0]
-        firsts, retries = group.firsts, group.retries
-        if self.removed:
-            group.earliest_due(self.removed)
-        if not firsts and not retries:
-            return Wait.IDLE
-        at = self.clock
-        last_start = self.last_start
-        # Ties go to the constraint checked later: it is the one that explains the instant.
-        why = _QUEUE if at == last_start else _NOW
-        running = self.running
-        while running and running[0] <= at:
-            heapq.heappop(running)
-        uncertain = False
-        if len(running) + self.unknown >= self.lines:
-            if not running:
-                return Wait.BLOCKED
-            at = running[0]
-            why = _LINE
-            uncertain = self.unknown > 0
-        if self.interval and last_start is not None:
-            paced = last_start + self.interval
-            if paced >= at:
-                at = paced
-                why = _PACE
-        due = firsts[0][0] if firsts else retries[0][0]
-        if retries and retries[0][0] < due:
-            due = retries[0][0]
-        if due >= at:
-            at = due
-            why = _DUE
-        calendar = group.calendar
-        hint = calendar.hint
-        opening = at if hint[0] <= at < hint[1] else calendar.next_open_ts(at)
-        if opening is None:
-            if uncertain and why != _DUE:
-                return Wait.BLOCKED
-            self.closing.append(0)
-            return Wait.CLOSED
-        if opening > at:
-            at = opening
-            why = _WINDOW
-        elif why == _NOW and calendar.hint[0] == at:
-            why = _WINDOW  # the clock (a host's now) sits on the opening: the opening explains it
-        if not take:
-            return at, why, 0, 0, 0
-        if until is not None and at > until:
-            return Wait.LATER
-        # Calls that ended by `at` leave `running` at the next take, which starts from `at`.
-        if retries and retries[0][0] <= at:
-            due, customer, number = heapq.heappop(retries)
-        else:
-            due, customer = firsts.popleft()
-            number = 1
-        self.clock = at
-        self.last_start = at
-        return at, why, due, customer, number
+        firsts, retries, calendar = group.firsts, group.retries, group.calendar
+        running, lines, interval = self.running, self.lines, self.interval
+        next_open_ts, popleft, heappop = calendar.next_open_ts, firsts.popleft, heapq.heappop
+        idle, blocked, closed, later = Wait.IDLE, Wait.BLOCKED, Wait.CLOSED, Wait.LATER
+
+        def take_one(until: int | None, take: bool = True) -> Start | Wait:
+            if self.removed:
+                group.earliest_due(self.removed)
+            if not firsts and not retries:
+                return idle
+            at = self.clock
+            last_start = self.last_start
+            # Ties go to the constraint checked later: it is the one that explains the instant.
+            why = _QUEUE if at == last_start else _NOW
+            while running and running[0] <= at:
+                heappop(running)
+            uncertain = False
+            unknown = self.unknown
+            if len(running) + unknown >= lines:
+                if not running:
+                    return blocked
+                at = running[0]
+                why = _LINE
+                uncertain = unknown > 0
+            if interval and last_start is not None:
+                paced = last_start + interval
+                if paced >= at:
+                    at = paced
+                    why = _PACE
+            due = firsts[0][0] if firsts else retries[0][0]
+            if retries and retries[0][0] < due:
+                due = retries[0][0]
+            if due >= at:
+                at = due
+                why = _DUE
+            hint = calendar.hint
+            opening = at if hint[0] <= at < hint[1] else next_open_ts(at)
+            if opening is None:
+                if uncertain and why != _DUE:
+                    return blocked
+                self.closing.append(0)
+                return closed
+            if opening > at:
+                at = opening
+                why = _WINDOW
+            elif why == _NOW and calendar.hint[0] == at:
+                why = _WINDOW  # the clock (a host's now) sits on the opening: it explains it
+            if not take:
+                return at, why, 0, 0, 0
+            if until is not None and at > until:
+                return later
+            # Calls that ended by `at` leave `running` at the next take, which starts from `at`.
+            if retries and retries[0][0] <= at:
+                due, customer, number = heappop(retries)
+            else:
+                due, customer = popleft()
+                number = 1
+            self.clock = at
+            self.last_start = at
+            return at, why, due, customer, number
+
+        return take_one
 
     def _next(self) -> tuple[int, int, int] | Wait:
         """``(instant, why, group)`` of the next start, or why none can be found.

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.callee import Callee
 from scheduler.dialer import Wait, Why
-from scheduler.outcomes import OutcomeSource, always
+from scheduler.outcomes import OutcomeSource, always, constant_result
 from scheduler.reasons import Expired, ReasonContext, no_window_cause
 from scheduler.retry import check_outcome
 from scheduler.run import DATA_VERSIONS, OUTCOME_INDEX, CustomerState, Run
@@ -516,6 +516,8 @@ def plan(
     outcome_index = OUTCOME_INDEX
     run_last, run_group, contexts, new_call = run.last, run.group, run.contexts, tuple.__new__
     run_callees = run.callees
+    # An always() source answers every attempt alike: no call per attempt.
+    constant = constant_result(source)
     checked: object = None
     checked_index = 0
     report_at = 10_000 if progress is not None else -1
@@ -530,7 +532,7 @@ def plan(
                 continue
             break
         at, why, due, customer, number = got  # type: ignore[misc]
-        result = source(phones[customer], number)
+        result = constant or source(phones[customer], number)
         # Sources hand out the same few result tuples again and again: check each once.
         if result is not checked:
             _check_result(result, phones[customer], number)

@@ -15,6 +15,7 @@ saved campaign grows with its customers, not with the calls made.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -60,7 +61,8 @@ class CustomerState(StrEnum):
 _STATES = tuple(CustomerState)
 _REMOVED, _RETRY = CustomerState.REMOVED, CustomerState.RETRY
 _NO_LATER_DAY, _NO_WINDOW_LEFT = ExpiryCause.NO_LATER_DAY, ExpiryCause.NO_WINDOW_LEFT
-_FINISHED = {Finish.DONE: CustomerState.DONE, Finish.EXHAUSTED: CustomerState.EXHAUSTED}
+_DONE, _EXHAUSTED = CustomerState.DONE, CustomerState.EXHAUSTED
+_DONE_FINISH, _NO_LATER_DAY_FINISH = Finish.DONE, Finish.NO_LATER_DAY
 
 #: The customer's last recorded call: ``(number, outcome, start, end, retry_at)``;
 #: ``retry_at`` is the earliest instant of the retry it scheduled, or None.
@@ -253,7 +255,9 @@ class Run:
     def add(self, phones: Iterable[str], due: int) -> list[str]:
         """Queue the first attempt of each new number, due from ``due``; the numbers added."""
         index = self.index
-        added = [p for p in dict.fromkeys(phones) if p not in index]
+        added = list(dict.fromkeys(phones))
+        if index:
+            added = [p for p in added if p not in index]
         first = len(self.phones)
         if not self._own_clocks:  # everyone on the campaign's calendar
             groups = [0] * len(added)
@@ -326,9 +330,9 @@ class Run:
         after, delay = policy.rule(), policy.delay
         expire = self._expire
         # One queue: push straight onto its heap; several: through the dialer's bookkeeping.
-        push_retry = self.dialer.retry_pusher()
-        add_retry = self.dialer.add_retry
-
+        one_queue = self.dialer.retry_heap()
+        one_calendar = calendars[0] if one_queue is not None else None
+        add_retry, heappush = self.dialer.add_retry, heapq.heappush
         starts = self.starts
 
         def finish(customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
@@ -342,15 +346,14 @@ class Run:
             if state[customer] is _REMOVED:  # opted out while the call ran
                 last[customer] = (number, outcome, start, end, None)
                 return None
-            group = group_of[customer]
-            calendar = calendars[group]
+            calendar = one_calendar or calendars[group_of[customer]]
             follow = after(calendar, outcome, number, start, end)
             if follow.__class__ is not int:
                 last[customer] = (number, outcome, start, end, None)
-                if follow is Finish.NO_LATER_DAY:
+                if follow is _NO_LATER_DAY_FINISH:
                     expire(customer, number + 1, end + delay, _NO_LATER_DAY)
-                else:
-                    state[customer] = _FINISHED[follow]  # type: ignore[index]
+                else:  # by identity: an Enum's hash is a Python-level call
+                    state[customer] = _DONE if follow is _DONE_FINISH else _EXHAUSTED
                 return None
             due: int = follow
             if self.cancelled:
@@ -363,10 +366,10 @@ class Run:
             if opening is None:  # due after the last window: it can never start
                 expire(customer, number + 1, due, _NO_WINDOW_LEFT)
                 return None
-            if push_retry is not None:
-                push_retry((due, customer, number + 1))
+            if one_queue is not None:
+                heappush(one_queue, (due, customer, number + 1))
             else:
-                add_retry(due, customer, number + 1, group)
+                add_retry(due, customer, number + 1, group_of[customer])
             state[customer] = _RETRY
             return opening
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from functools import cached_property, lru_cache
@@ -491,12 +492,14 @@ class Campaign(_Model):
                     f"daySchedules[{key!r}] is set but {WEEKDAYS[int(key)]} is not in "
                     "activeDays, so that day has no window"
                 )
-        counts: dict[str, int] = {}
-        for phone in self.phones_in_order():
-            counts[phone] = counts.get(phone, 0) + 1
-        for phone, count in counts.items():
-            if count > 1:
-                warnings.append(f"{phone} is listed {count} times; it is called once")
+        phones = self.phones_in_order()
+        counts = Counter(phones)
+        if len(counts) != len(phones):  # a number listed twice (a million listed once is quick)
+            warnings.extend(
+                f"{phone} is listed {count} times; it is called once"
+                for phone, count in counts.items()
+                if count > 1
+            )
         if len(set(self.retry_conditions)) != len(self.retry_conditions):
             warnings.append("retryConditions lists an outcome more than once")
         unknown = [

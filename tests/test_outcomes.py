@@ -77,6 +77,12 @@ def test_always_accepts_a_one_second_call() -> None:
     assert outcomes.always("Busy", 1)(A, 1) == ("Busy", 1)
 
 
+def test_constant_result_knows_an_always_source_and_no_other() -> None:
+    assert outcomes.constant_result(outcomes.always("Busy", 5)) == ("Busy", 5)
+    assert outcomes.constant_result(outcomes.scripted({})) is None
+    assert outcomes.constant_result(lambda phone, number: ("Busy", 5)) is None
+
+
 # -- scripted -------------------------------------------------------------------
 
 
@@ -303,6 +309,20 @@ def test_plan_uses_the_outcome_and_length_the_source_gives() -> None:
         assert attempt.outcome == outcome
         assert attempt.end_ts - attempt.start_ts == seconds
     assert timeline.final_states == {A: "done", B: "done", C: "exhausted"}
+
+
+@pytest.mark.parametrize(("outcome", "seconds"), [("No Answer", 30), ("Busy", 7), ("success", 90)])
+def test_plan_with_always_equals_plan_with_the_same_answer_asked_per_attempt(
+    outcome: str, seconds: int
+) -> None:
+    # An always() source is not called per attempt: the plan must not differ for it.
+    def asked(phone: str, number: int) -> tuple[str, int]:
+        return (outcome, seconds)
+
+    fixed = plan(CAMPAIGN, now=NOW, outcomes=outcomes.always(outcome, seconds))
+    called = plan(CAMPAIGN, now=NOW, outcomes=asked)
+    assert [a.as_dict() for a in fixed.attempts] == [a.as_dict() for a in called.attempts]
+    assert len(fixed.attempts) == (3 if outcome == "success" else 12)
 
 
 def test_plan_with_a_random_source_is_the_same_for_the_same_seed() -> None:
