@@ -113,6 +113,7 @@ class Calendar:
         "_rules",
         "_skip",
         "_table",
+        "gap",
         "hint",
         "zone_key",
     )
@@ -147,6 +148,10 @@ class Calendar:
         #: and may test ``hint[0] <= t < hint[1]`` itself. One tuple, so a reader in
         #: another thread never sees half an update; any piece it holds is a real window.
         self.hint = (0, 0)
+        #: ``(lo, opening)``: every instant in ``[lo, opening)`` lies outside the windows,
+        #: and ``opening`` starts the next one. Retries queued near a window's end fall
+        #: due in the gap after it while the day's calls go on in the window (the hint).
+        self.gap = (0, 0)
 
     @property
     def removed_days(self) -> Container[int]:
@@ -218,6 +223,9 @@ class Calendar:
         hint = self.hint
         if hint[0] <= ts < hint[1]:
             return ts
+        gap = self.gap
+        if gap[0] <= ts < gap[1]:
+            return gap[1]
         if self._never:
             return None
         n = self.local_day(ts)
@@ -238,6 +246,8 @@ class Calendar:
                     break
             d += 1
         self.hint = piece
+        if best is not None and best > ts:
+            self.gap = (ts, best)
         return best
 
     def first_open_after_day(self, n: int) -> int | None:
@@ -356,6 +366,7 @@ class Intersection(Calendar):
         self._never = label._never or any(c._never for c in (*same_day, *filters))
         self._days = {}
         self.hint = (0, 0)
+        self.gap = (0, 0)
         self.label = label
         self.same_day = tuple(same_day)
         self.filters = tuple(filters)

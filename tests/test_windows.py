@@ -443,6 +443,27 @@ def test_next_open_inside_a_window_is_t_itself_to_the_microsecond() -> None:
     assert cal.next_open(t) == t
 
 
+def test_next_open_asked_in_and_out_of_a_gap_answers_as_a_fresh_calendar() -> None:
+    # A dialer asks about the window its calls go out in and, between them, about
+    # retries due in the gap after it. Over New York's spring-forward night (Sunday
+    # 2026-03-08 09:00 EDT = 13:00Z) every answer equals a fresh calendar's.
+    spec = _campaign("America/New_York", "09:00", "17:00", activeDays=[4, 6])
+    cal = spec.calendar()
+    questions = [
+        (_utc(2026, 3, 6, 21, 59, 59), _utc(2026, 3, 6, 21, 59, 59)),  # Fri 16:59:59 EST
+        (_utc(2026, 3, 6, 22, 30), _utc(2026, 3, 8, 13)),  # Fri 17:30 EST: Sunday 09:00 EDT
+        (_utc(2026, 3, 6, 21), _utc(2026, 3, 6, 21)),
+        (_utc(2026, 3, 8, 7, 30), _utc(2026, 3, 8, 13)),  # 03:30 EDT, after the jump
+        (_utc(2026, 3, 6, 22, 0), _utc(2026, 3, 8, 13)),  # Fri 17:00 EST: the window's end
+        (_utc(2026, 3, 8, 12, 59, 59), _utc(2026, 3, 8, 13)),
+        (_utc(2026, 3, 8, 13), _utc(2026, 3, 8, 13)),
+        (_utc(2026, 3, 6, 13, 59, 59), _utc(2026, 3, 6, 14)),  # Fri 08:59:59 EST
+    ]
+    for t, expected in questions:
+        fresh = Calendar(spec.timezone, [spec.day_rule(d) for d in range(7)])
+        assert cal.next_open(t) == fresh.next_open(t) == expected, t
+
+
 def test_next_open_of_a_local_time_answers_in_utc() -> None:
     cal = _calendar("America/New_York", "02:30", "05:00")
     one_am_est = datetime(2026, 3, 8, 1, 0, tzinfo=load_zone("America/New_York"))
