@@ -456,21 +456,22 @@ class Dialer:
             why = _QUEUE if at == last_start else _NOW
             while running and running[0] <= at:
                 heappop(running)
-            uncertain = False
             unknown = self.unknown
             if len(running) + unknown >= lines:
                 if not running:
                     return blocked
                 at = running[0]
                 why = _LINE
-                uncertain = unknown > 0
             if interval and last_start is not None:
                 paced = last_start + interval
                 if paced >= at:
                     at = paced
                     why = _PACE
-            due = firsts[0][0] if firsts else retries[0][0]
-            if retries and retries[0][0] < due:
+            if firsts:
+                due = firsts[0][0]
+                if retries and retries[0][0] < due:
+                    due = retries[0][0]
+            else:
                 due = retries[0][0]
             if due >= at:
                 at = due
@@ -478,7 +479,9 @@ class Dialer:
             hint = calendar.hint
             opening = at if hint[0] <= at < hint[1] else next_open_ts(at)
             if opening is None:
-                if uncertain and why != _DUE:
+                # With every line busy and some ends unknown, a line may come free
+                # earlier: no window after `at` does not yet mean none is left.
+                if why != _DUE and unknown and len(running) + unknown >= lines:
                     return blocked
                 self.closing.append(0)
                 return closed
