@@ -197,6 +197,7 @@ class ReasonContext:
         "_opening_memo",
         "_points",
         "_retries",
+        "_retry_heads",
         "_stretch",
         "_table",
         "_then",
@@ -240,6 +241,10 @@ class ReasonContext:
         self._delay = duration(policy.delay)
         self._retries = policy.retries
         self._next_day = policy.next_day
+        # "retry 2 of 3: " by attempt number, for the most common sentence of all.
+        self._retry_heads = tuple(
+            f"retry {n - 1} of {policy.retries}: " for n in range(policy.attempts + 1)
+        )
         self._first_head = f"attempt 1 of {policy.attempts}: first call"
         self._first_now = f"{self._first_head}, placed as soon as it was queued"
         busy = "the only line was busy" if lines == 1 else f"all {lines} were busy"
@@ -400,9 +405,13 @@ class ReasonContext:
             and prev_outcome is not None
             and not self._next_day
         ):
+            heads = self._retry_heads
+            head = (
+                heads[number] if number < len(heads) else f"retry {number - 1} of {self._retries}: "
+            )
             return (
-                f"retry {number - 1} of {self._retries}: {prev_outcome} at "
-                f"{label(prev_end)}, {self._delay} delay ends at {label(due)}"
+                f"{head}{prev_outcome} at {label(prev_end)}, {self._delay} delay ends at "
+                f"{label(due)}"
             )
         # Did the attempt fall due outside every window, and wait for an opening? Not if it
         # started when due: every start is inside a window.
