@@ -66,6 +66,19 @@ def _offset_text(offset: int) -> str:
     return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
 
 
+def _first(limit: int, sink: Callable[[PlannedCall], None]) -> Callable[[PlannedCall], None]:
+    """``sink`` for the first ``limit`` calls, then nothing."""
+    left = limit
+
+    def first(call: PlannedCall) -> None:
+        nonlocal left
+        if left:
+            left -= 1
+            sink(call)
+
+    return first
+
+
 def write_rows(
     out: IO[str],
     campaign: Campaign,
@@ -84,7 +97,6 @@ def write_rows(
         raise ValueError(f"form: 'csv' or 'jsonl', got {form!r}")
     minutes = _MinuteText()
     write = out.write
-    left = -1 if limit is None else limit  # rows still to write; -1 for all of them
     # The stretch of one UTC offset around the last start, on the last start's clock.
     last: ReasonContext | None = None
     lo = hi = offset = 0
@@ -110,18 +122,18 @@ def write_rows(
         row = writer.writerow
 
         def sink(call: PlannedCall) -> None:
-            nonlocal left, last, lo, hi, offset, suffix
-            if not left:
-                return
-            left -= 1
+            nonlocal last, lo, hi, offset, suffix
             phone, number, start, end, due, why, outcome, before, before_end, context, _, cap = call
             if context is not last or not lo <= start < hi:
                 lo, hi, offset = context.stretch(start)
                 suffix = _offset_text(offset)
                 last = context
             reason = context.sentence(number, why, start, due, before, before_end, cap)
-            if "," in reason or '"' in reason or "\n" in reason or "\r" in reason:
-                reason = '"' + reason.replace('"', '""') + '"'  # as the csv module quotes
+            # Quoted as the csv module quotes it.
+            if '"' in reason:
+                reason, quote = reason.replace('"', '""'), '"'
+            else:
+                quote = '"' if "," in reason or "\n" in reason or "\r" in reason else ""
             # The line as the csv module would write it, built directly: a million of them.
             # Phones (E.164) and outcomes (the vocabulary) never need quoting. The instants
             # are utc() and local(), inlined.
@@ -131,17 +143,13 @@ def write_rows(
                 f"attempt,{phone},{number},{minutes[m_start]}{SS[start - m_start * 60]}Z,"
                 f"{minutes[m_end]}{SS[end - m_end * 60]}Z,"
                 f"{minutes[m_wall]}{SS[wall - m_wall * 60]}{suffix},{outcome},"
-                f"{minutes[m_due]}{SS[due - m_due * 60]}Z,{reason}\n"
+                f"{minutes[m_due]}{SS[due - m_due * 60]}Z,{quote}{reason}{quote}\n"
             )
 
     else:
         dumps = json.JSONEncoder(ensure_ascii=False).encode
 
         def sink(call: PlannedCall) -> None:
-            nonlocal left
-            if not left:
-                return
-            left -= 1
             record: dict[str, Any] = {
                 "phone": call.phone,
                 "attemptNumber": call.number,
@@ -158,7 +166,12 @@ def write_rows(
             write(dumps(record) + "\n")
 
     timeline = plan(
-        campaign, now=now, outcomes=outcomes, history=history, on_attempt=sink, progress=progress
+        campaign,
+        now=now,
+        outcomes=outcomes,
+        history=history,
+        on_attempt=sink if limit is None else _first(limit, sink),
+        progress=progress,
     )
     for expired in timeline.expired:
         if form == "csv":

@@ -368,7 +368,27 @@ class ReasonContext:
         ``cap`` is the cap that held it back, ``(rule name, calls, seconds)``.
         """
         if cap is None:
-            text = self._sentence(number, why, start, due, prev_outcome, prev_end)
+            if (
+                start == due
+                and number > 1
+                and prev_end is not None
+                and prev_outcome is not None
+                and not self._next_day
+            ):
+                # The most common sentence of all, first: a retry that started when its delay
+                # ended (and so inside a window). _sentence says the same, more slowly.
+                heads = self._retry_heads
+                head = (
+                    heads[number]
+                    if number < len(heads)
+                    else f"retry {number - 1} of {self._retries}: "
+                )
+                text = (
+                    f"{head}{prev_outcome} at {self.label(prev_end)}, {self._delay} delay ends "
+                    f"at {self.label(due)}"
+                )
+            else:
+                text = self._sentence(number, why, start, due, prev_outcome, prev_end)
         else:
             # The cap, not a window or a line, set the start: say when it was due, then why.
             if number == 1 or prev_outcome is None or prev_end is None:
@@ -396,23 +416,6 @@ class ReasonContext:
         prev_end: int | None,
     ) -> str:
         label = self.label
-        # The most common sentence of all, first: a retry that started when its delay ended
-        # (and so inside a window).
-        if (
-            start == due
-            and number > 1
-            and prev_end is not None
-            and prev_outcome is not None
-            and not self._next_day
-        ):
-            heads = self._retry_heads
-            head = (
-                heads[number] if number < len(heads) else f"retry {number - 1} of {self._retries}: "
-            )
-            return (
-                f"{head}{prev_outcome} at {label(prev_end)}, {self._delay} delay ends at "
-                f"{label(due)}"
-            )
         # Did the attempt fall due outside every window, and wait for an opening? Not if it
         # started when due: every start is inside a window.
         opening = None if start == due else self._opening_after(due)

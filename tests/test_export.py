@@ -155,3 +155,24 @@ def test_rows_stay_right_when_the_memo_of_minutes_is_renewed(
     assert [(r[3], r[4], r[5], r[7]) for r in rows] == [
         (w["start"], w["end"], w["localStart"], w["due"]) for w in expected_rows(campaign)
     ]
+
+
+def test_a_reason_with_quotes_is_quoted_as_the_csv_module_quotes_it() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "quotes",
+            "timezone": "UTC",
+            "callRetries": 3,
+            "retryDelaySeconds": 60,
+            "callingRules": [{"name": 'team "A"', "cap": {"calls": 2, "seconds": 7200}}],
+            "phoneList": ["+14155550100"],
+        }
+    )
+    out = io.StringIO()
+    write_rows(out, campaign, now=NOW, form="csv")
+    reasons = [a.reason for a in plan(campaign, now=NOW).attempts]
+    assert any('team "A": at most 2 calls' in reason for reason in reasons)
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\n").writerows([reason] for reason in reasons)
+    lines = out.getvalue().splitlines()[1:]
+    assert [line.split(",", 8)[-1] for line in lines] == written.getvalue().splitlines()
