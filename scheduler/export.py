@@ -53,8 +53,8 @@ class _MinuteText(dict[int, str]):
         return text
 
 
-# How many minutes' text an export remembers.
-_MINUTES_KEPT = 16_384
+# How many minutes' text an export remembers (some 400 kB).
+_MINUTES_KEPT = 4096
 
 
 def _offset_text(offset: int) -> str:

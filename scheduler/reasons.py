@@ -33,8 +33,9 @@ __all__ = [
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _NOW, _WINDOW, _DUE = int(Why.NOW), int(Why.WINDOW), int(Why.DUE)
-# How many minutes' labels a context remembers (a few MB at most).
-_MINUTES_KEPT = 16_384
+# How many minutes' labels a context remembers (some 300 kB): a plan reads its labels
+# near the instants it has reached, a few hundred minutes at a time.
+_MINUTES_KEPT = 1024
 
 
 def duration(seconds: int) -> str:
@@ -183,7 +184,8 @@ class ReasonContext:
     """What every attempt on one calendar shares, for building its sentence.
 
     Safe to share across threads: its memos are each replaced whole
-    (a dict entry or one tuple), and every value in them is right for its key.
+    (a dict entry, one tuple or a new dict), and every value in them is right
+    for its key.
     """
 
     __slots__ = (
