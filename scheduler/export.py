@@ -18,8 +18,9 @@ from typing import IO, Any
 
 from scheduler.outcomes import OutcomeSource
 from scheduler.plan import PlannedCall, Timeline, plan
+from scheduler.reasons import ReasonContext
 from scheduler.spec import Campaign
-from scheduler.times import HH_MM, date_of_day, iso_utc
+from scheduler.times import HH_MM, SS, date_of_day, iso_utc
 
 __all__ = ["COLUMNS", "write_rows"]
 
@@ -37,52 +38,45 @@ COLUMNS = (
 )
 
 
-class _Clock:
-    """ISO 8601 text of epoch seconds, fast: each minute's text is made once."""
+class _MinuteText(dict[int, str]):
+    """``2026-03-09T13:00:`` by minutes since 1970-01-01 00:00, each made once when first
+    asked for: the ISO 8601 text of an instant is its minute's text and two digits of
+    seconds. Bounded: a plan's instants come in runs, so a fresh memo refills quickly."""
 
-    __slots__ = ("_local", "_offsets", "_utc")
+    __slots__ = ()
 
-    def __init__(self) -> None:
-        self._utc: dict[int, str] = {}
-        self._local: dict[tuple[int, int], str] = {}
-        self._offsets: dict[int, str] = {}
-
-    def utc(self, ts: int) -> str:
-        """``2026-03-09T13:00:20Z``."""
-        minute, second = divmod(ts, 60)
-        head = self._utc.get(minute)
-        if head is None:
-            head = self._utc[minute] = _minute_text(minute)
-        return f"{head}{second:02d}Z"
-
-    def local(self, ts: int, offset: int) -> str:
-        """``2026-03-09T09:00:20-04:00``: the wall clock at ``offset`` seconds from UTC."""
-        minute, second = divmod(ts + offset, 60)
-        key = (minute, offset)
-        head = self._local.get(key)
-        if head is None:
-            head = self._local[key] = _minute_text(minute)
-        suffix = self._offsets.get(offset)
-        if suffix is None:
-            sign = "-" if offset < 0 else "+"
-            hours, rest = divmod(abs(offset), 3600)
-            minutes, seconds = divmod(rest, 60)
-            suffix = f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
-            self._offsets[offset] = suffix
-        return f"{head}{second:02d}{suffix}"
+    def __missing__(self, minute: int) -> str:
+        if len(self) >= _MINUTES_KEPT:
+            self.clear()
+        day, clock = divmod(minute, 24 * 60)
+        text = self[minute] = f"{date_of_day(day).isoformat()}T{HH_MM[clock]}:"
+        return text
 
 
-def _minute_text(minute: int) -> str:
-    """``2026-03-09T13:00:`` of the minute ``minute`` minutes after 1970-01-01 00:00."""
-    day, clock = divmod(minute, 24 * 60)
-    return f"{date_of_day(day).isoformat()}T{HH_MM[clock]}:"
+# How many minutes' text an export remembers (some 400 kB).
+_MINUTES_KEPT = 4096
 
 
-def _csv_field(text: str) -> str:
-    """A CSV field as the csv module writes it (quoted when it must be)."""
-    if "," in text or '"' in text or "\n" in text or "\r" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
+def _offset_text(offset: int) -> str:
+    """``-04:00`` of a UTC offset in seconds (``+00:19:32`` when it has seconds), as
+    ``datetime.isoformat`` writes it."""
+    sign = "-" if offset < 0 else "+"
+    hours, rest = divmod(abs(offset), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _first(limit: int, sink: Callable[[PlannedCall], None]) -> Callable[[PlannedCall], None]:
+    """``sink`` for the first ``limit`` calls, then nothing."""
+    left = limit
+
+    def first(call: PlannedCall) -> None:
+        nonlocal left
+        if left:
+            left -= 1
+            sink(call)
+
+    return first
 
 
 def write_rows(
@@ -101,44 +95,68 @@ def write_rows(
     attempts. Returns the timeline, which keeps no attempts."""
     if form not in ("csv", "jsonl"):
         raise ValueError(f"form: 'csv' or 'jsonl', got {form!r}")
-    clock = _Clock()
+    minutes = _MinuteText()
     write = out.write
-    written = [0]
+    # The stretch of one UTC offset around the last start, on the last start's clock.
+    last: ReasonContext | None = None
+    lo = hi = offset = 0
+    suffix = ""
+
+    def utc(ts: int) -> str:
+        minute = ts // 60
+        return f"{minutes[minute]}{SS[ts - minute * 60]}Z"
+
+    def local(ts: int, context: ReasonContext) -> str:
+        nonlocal last, lo, hi, offset, suffix
+        if context is not last or not lo <= ts < hi:
+            lo, hi, offset = context.stretch(ts)
+            suffix = _offset_text(offset)
+            last = context
+        wall = ts + offset
+        minute = wall // 60
+        return f"{minutes[minute]}{SS[wall - minute * 60]}{suffix}"
+
     if form == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         row = writer.writerow
 
-        utc, local = clock.utc, clock.local
-
         def sink(call: PlannedCall) -> None:
-            if written[0] == limit:
-                return
-            written[0] += 1
-            start = call.start_ts
+            nonlocal last, lo, hi, offset, suffix
+            phone, number, start, end, due, why, outcome, before, before_end, context, _, cap = call
+            if context is not last or not lo <= start < hi:
+                lo, hi, offset = context.stretch(start)
+                suffix = _offset_text(offset)
+                last = context
+            reason = context.sentence(number, why, start, due, before, before_end, cap)
+            # Quoted as the csv module quotes it.
+            if '"' in reason:
+                reason, quote = reason.replace('"', '""'), '"'
+            else:
+                quote = '"' if "," in reason or "\n" in reason or "\r" in reason else ""
             # The line as the csv module would write it, built directly: a million of them.
-            # Phones (E.164) and outcomes (the vocabulary) never need quoting.
+            # Phones (E.164) and outcomes (the vocabulary) never need quoting. The instants
+            # are utc() and local(), inlined.
+            wall = start + offset
+            m_start, m_end, m_due, m_wall = start // 60, end // 60, due // 60, wall // 60
             write(
-                f"attempt,{call.phone},{call.number},{utc(start)},"
-                f"{utc(call.end_ts)},{local(start, call.context.offset_at(start))},"
-                f"{call.outcome},{utc(call.due_ts)},{_csv_field(call.reason)}\n"
+                f"attempt,{phone},{number},{minutes[m_start]}{SS[start - m_start * 60]}Z,"
+                f"{minutes[m_end]}{SS[end - m_end * 60]}Z,"
+                f"{minutes[m_wall]}{SS[wall - m_wall * 60]}{suffix},{outcome},"
+                f"{minutes[m_due]}{SS[due - m_due * 60]}Z,{quote}{reason}{quote}\n"
             )
 
     else:
         dumps = json.JSONEncoder(ensure_ascii=False).encode
 
         def sink(call: PlannedCall) -> None:
-            if written[0] == limit:
-                return
-            written[0] += 1
-            offset = call.context.offset_at(call.start_ts)
             record: dict[str, Any] = {
                 "phone": call.phone,
                 "attemptNumber": call.number,
-                "start": clock.utc(call.start_ts),
-                "end": clock.utc(call.end_ts),
-                "localStart": clock.local(call.start_ts, offset),
-                "due": clock.utc(call.due_ts),
+                "start": utc(call.start_ts),
+                "end": utc(call.end_ts),
+                "localStart": local(call.start_ts, call.context),
+                "due": utc(call.due_ts),
                 "outcome": call.outcome,
                 "reason": call.reason,
             }
@@ -148,7 +166,12 @@ def write_rows(
             write(dumps(record) + "\n")
 
     timeline = plan(
-        campaign, now=now, outcomes=outcomes, history=history, on_attempt=sink, progress=progress
+        campaign,
+        now=now,
+        outcomes=outcomes,
+        history=history,
+        on_attempt=sink if limit is None else _first(limit, sink),
+        progress=progress,
     )
     for expired in timeline.expired:
         if form == "csv":

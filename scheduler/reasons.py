@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from scheduler.dialer import Why
 from scheduler.retry import RetryPolicy
 from scheduler.rules import CallingRule, HolidayDays, HolidaySet
-from scheduler.times import DAY, HH_MM, date_of_day, from_epoch, iso_utc
+from scheduler.times import DAY, HH_MM, SS, date_of_day, from_epoch, iso_utc
 from scheduler.tz import abbreviation_points, zone_table
 from scheduler.windows import Calendar
 
@@ -33,6 +33,9 @@ __all__ = [
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _NOW, _WINDOW, _DUE = int(Why.NOW), int(Why.WINDOW), int(Why.DUE)
+# How many minutes' labels a context remembers (some 300 kB): a plan reads its labels
+# near the instants it has reached, a few hundred minutes at a time.
+_MINUTES_KEPT = 1024
 
 
 def duration(seconds: int) -> str:
@@ -180,8 +183,9 @@ class Expired:
 class ReasonContext:
     """What every attempt on one calendar shares, for building its sentence.
 
-    Safe to share across threads: its two memos are each replaced whole
-    (a dict entry or one tuple), and every value in them is right for its key.
+    Safe to share across threads: its memos are each replaced whole
+    (a dict entry, one tuple or a new dict), and every value in them is right
+    for its key.
     """
 
     __slots__ = (
@@ -189,11 +193,13 @@ class ReasonContext:
         "_delay",
         "_first_head",
         "_first_now",
+        "_minutes",
         "_next_day",
         "_offset_at",
         "_opening_memo",
         "_points",
         "_retries",
+        "_retry_heads",
         "_stretch",
         "_table",
         "_then",
@@ -237,6 +243,10 @@ class ReasonContext:
         self._delay = duration(policy.delay)
         self._retries = policy.retries
         self._next_day = policy.next_day
+        # "retry 2 of 3: " by attempt number, for the most common sentence of all.
+        self._retry_heads = tuple(
+            f"retry {n - 1} of {policy.retries}: " for n in range(policy.attempts + 1)
+        )
         self._first_head = f"attempt 1 of {policy.attempts}: first call"
         self._first_now = f"{self._first_head}, placed as soon as it was queued"
         busy = "the only line was busy" if lines == 1 else f"all {lines} were busy"
@@ -249,6 +259,8 @@ class ReasonContext:
         }
         # ("Tue ", " EST") by local day and UTC offset: one zoneinfo lookup per day and offset.
         self._abbreviations: dict[int, tuple[str, str]] = {}
+        # Label parts by UTC minute, see _minute_parts.
+        self._minutes: dict[int, tuple[str, str, str]] = {}
         # The last (due, first opening at or after due, or None when due is in a window):
         # first attempts share one due instant.
         self._opening_memo: tuple[int, int | None] = (0, None)
@@ -257,8 +269,47 @@ class ReasonContext:
         """The UTC offset, in seconds, of this context's clock at epoch second ``ts``."""
         return self._offset_at(ts)
 
+    def stretch(self, ts: int) -> tuple[int, int, int]:
+        """``(start, end, offset)``: the stretch of one UTC offset on this context's clock
+        around epoch second ``ts``, so that rows written by the million look it up once."""
+        return self._table.stretch(ts)
+
     def label(self, ts: int) -> str:
         """``Tue 09:00 EST``: weekday, wall time (seconds when not zero) and zone abbreviation."""
+        minute = ts // 60
+        parts = self._minutes.get(minute)
+        if parts is None:
+            parts = self._minute_parts(minute)
+            if parts is None:
+                return self._label(ts)
+        second = ts - minute * 60
+        if second:
+            return f"{parts[1]}{SS[second]}{parts[2]}"
+        return parts[0]
+
+    def _minute_parts(self, minute: int) -> tuple[str, str, str] | None:
+        """``("Tue 09:00 EST", "Tue 09:00:", " EST")``: the label of UTC minute ``minute`` at
+        its first second, and the two parts around the seconds of the others; remembered.
+        None when the minute's seconds do not share them: a change of offset or abbreviation
+        inside it, or an offset of odd seconds (local mean times before 1900)."""
+        first = minute * 60
+        lo, hi, offset, parts = self._stretch_at(first)
+        if first < lo or first + 60 > hi or offset % 60:
+            return None
+        wall_minute = (first + offset) // 60 % (24 * 60)
+        head = f"{parts[0]}{HH_MM[wall_minute]}"
+        found = (f"{head}{parts[1]}", f"{head}:", parts[1])
+        memo = self._minutes
+        if len(memo) >= _MINUTES_KEPT:
+            # Bounded: a plan's labels come in runs of near instants, so a fresh memo
+            # refills with the minutes in use.
+            memo = self._minutes = {}
+        memo[minute] = found
+        return found
+
+    def _stretch_at(self, ts: int) -> tuple[int, int, int, tuple[str, str]]:
+        """``(start, end, offset, ("Tue ", " EST"))``: the stretch around ``ts`` of one
+        offset, one listed abbreviation and one local day, with the parts of its labels."""
         lo, hi, offset, index = self._stretch
         if not lo <= ts < hi:
             # The stretch of one offset and one listed abbreviation around ts, remembered:
@@ -271,9 +322,7 @@ class ReasonContext:
             if index < len(points):
                 hi = min(hi, points[index])
             self._stretch = (lo, hi, offset, index)
-        wall = ts + offset
-        days = wall // DAY
-        clock = wall - days * DAY
+        days = (ts + offset) // DAY
         # One integer key per (day, offset, stretch between the zone's listed changes):
         # offsets lie within a day either side of UTC, and a zone lists a few hundred.
         key = (days * 4 * DAY + offset) * 8192 + index
@@ -281,6 +330,14 @@ class ReasonContext:
         if parts is None:
             abbr = from_epoch(ts).astimezone(self.zone).tzname()
             parts = self._abbreviations[key] = (f"{_WEEKDAY_ABBR[(days + 3) % 7]} ", f" {abbr}")
+        # The stretch, cut to the local day of ts.
+        day_start = days * DAY - offset
+        return max(lo, day_start), min(hi, day_start + DAY), offset, parts
+
+    def _label(self, ts: int) -> str:
+        """``label``, from the zone's table for one instant."""
+        _, _, offset, parts = self._stretch_at(ts)
+        clock = (ts + offset) % DAY
         seconds = clock % 60
         if seconds:
             return f"{parts[0]}{HH_MM[clock // 60]}:{seconds:02d}{parts[1]}"
@@ -313,7 +370,27 @@ class ReasonContext:
         ``cap`` is the cap that held it back, ``(rule name, calls, seconds)``.
         """
         if cap is None:
-            text = self._sentence(number, why, start, due, prev_outcome, prev_end)
+            if (
+                start == due
+                and number > 1
+                and prev_end is not None
+                and prev_outcome is not None
+                and not self._next_day
+            ):
+                # The most common sentence of all, first: a retry that started when its delay
+                # ended (and so inside a window). _sentence says the same, more slowly.
+                heads = self._retry_heads
+                head = (
+                    heads[number]
+                    if number < len(heads)
+                    else f"retry {number - 1} of {self._retries}: "
+                )
+                text = (
+                    f"{head}{prev_outcome} at {self.label(prev_end)}, {self._delay} delay ends "
+                    f"at {self.label(due)}"
+                )
+            else:
+                text = self._sentence(number, why, start, due, prev_outcome, prev_end)
         else:
             # The cap, not a window or a line, set the start: say when it was due, then why.
             if number == 1 or prev_outcome is None or prev_end is None:
@@ -341,19 +418,6 @@ class ReasonContext:
         prev_end: int | None,
     ) -> str:
         label = self.label
-        # The most common sentence of all, first: a retry that started when its delay ended
-        # (and so inside a window).
-        if (
-            start == due
-            and number > 1
-            and prev_end is not None
-            and prev_outcome is not None
-            and not self._next_day
-        ):
-            return (
-                f"retry {number - 1} of {self._retries}: {prev_outcome} at "
-                f"{label(prev_end)}, {self._delay} delay ends at {label(due)}"
-            )
         # Did the attempt fall due outside every window, and wait for an opening? Not if it
         # started when due: every start is inside a window.
         opening = None if start == due else self._opening_after(due)

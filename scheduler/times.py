@@ -15,6 +15,7 @@ __all__ = [
     "FIRST_SECOND",
     "HH_MM",
     "LAST_SECOND",
+    "SS",
     "check_now",
     "clock_text",
     "date_of_day",
@@ -38,6 +39,8 @@ FIRST_SECOND = (_FIRST_NOW - _EPOCH) // _SECOND
 LAST_SECOND = (_LAST_NOW - _EPOCH) // _SECOND
 #: ``"HH:MM"`` of every minute of a day, for times formatted by the hundred thousand.
 HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
+#: ``"SS"`` of every second of a minute.
+SS = tuple(f"{s:02d}" for s in range(60))
 
 
 def parse_instant(value: object, name: str) -> datetime:

@@ -7,7 +7,9 @@ import io
 import json
 from typing import Any
 
-from scheduler import Campaign, outcomes, plan
+import pytest
+
+from scheduler import Campaign, export, outcomes, plan
 from scheduler.export import COLUMNS, write_rows
 
 NOW = "2026-03-06T21:58:00Z"  # Friday 16:58 EST: calls run past the close, retries on Monday
@@ -92,3 +94,85 @@ def test_streamed_rows_of_customers_on_their_own_clocks_name_zones_regions_and_c
     assert streamed == planned
     assert streamed[0]["region"] == "US-FL"
     assert any("US-FL: at most 3 calls in 24 h" in row["reason"] for row in streamed)
+
+
+# A clock change two hours after ``now``, then calls 97 s apart across it.
+CLOCK_CHANGES = [
+    ("America/New_York", "2026-11-01T04:00:00Z"),
+    ("Australia/Lord_Howe", "2026-04-04T13:00:00Z"),
+    ("Australia/Lord_Howe", "2026-10-03T13:30:00Z"),
+    ("Africa/Monrovia", "1972-01-06T22:44:30Z"),
+    ("Europe/Dublin", "1916-05-21T00:25:21Z"),
+    ("America/Chicago", "2200-03-09T06:00:00Z"),
+]
+
+
+@pytest.mark.parametrize(
+    ("zone", "now"),
+    CLOCK_CHANGES,
+    ids=[
+        "ny_fall_back",
+        "lord_howe_half_hour_fall_back",
+        "lord_howe_half_hour_spring_forward",
+        "monrovia_odd_seconds_offset_ends",
+        "dublin_mean_time_to_summer_time",
+        "chicago_far_future_spring_forward",
+    ],
+)
+def test_streamed_local_starts_read_the_zones_clock_across_a_change(zone: str, now: str) -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "clock change",
+            "timezone": zone,
+            "callRetries": 1,
+            "retryDelaySeconds": 600,
+            "schedulingMode": "even",
+            "callIntervalSeconds": 97,
+            "phoneList": [f"+1415555{i:04d}" for i in range(150)],
+        }
+    )
+    want = [a.as_dict() for a in plan(campaign, now=now, outcomes=outcomes.random(5)).attempts]
+    out = io.StringIO()
+    write_rows(out, campaign, now=now, outcomes=outcomes.random(5), form="csv")
+    rows = [r for r in csv.reader(io.StringIO(out.getvalue())) if r[0] == "attempt"]
+    assert [(r[3], r[4], r[5], r[7], r[8]) for r in rows] == [
+        (w["start"], w["end"], w["localStart"], w["due"], w["reason"]) for w in want
+    ]
+    assert len({w["localStart"][19:] for w in want}) == 2  # the change is crossed
+    out = io.StringIO()
+    write_rows(out, campaign, now=now, outcomes=outcomes.random(5), form="jsonl")
+    assert [json.loads(line) for line in out.getvalue().splitlines()] == want
+
+
+def test_rows_stay_right_when_the_memo_of_minutes_is_renewed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(export, "_MINUTES_KEPT", 2)
+    campaign = Campaign.model_validate(BODY)
+    out = io.StringIO()
+    write_rows(out, campaign, now=NOW, outcomes=outcomes.random(3), form="csv")
+    rows = [r for r in csv.reader(io.StringIO(out.getvalue())) if r[0] == "attempt"]
+    assert [(r[3], r[4], r[5], r[7]) for r in rows] == [
+        (w["start"], w["end"], w["localStart"], w["due"]) for w in expected_rows(campaign)
+    ]
+
+
+def test_a_reason_with_quotes_is_quoted_as_the_csv_module_quotes_it() -> None:
+    campaign = Campaign.model_validate(
+        {
+            "name": "quotes",
+            "timezone": "UTC",
+            "callRetries": 3,
+            "retryDelaySeconds": 60,
+            "callingRules": [{"name": 'team "A"', "cap": {"calls": 2, "seconds": 7200}}],
+            "phoneList": ["+14155550100"],
+        }
+    )
+    out = io.StringIO()
+    write_rows(out, campaign, now=NOW, form="csv")
+    reasons = [a.reason for a in plan(campaign, now=NOW).attempts]
+    assert any('team "A": at most 2 calls' in reason for reason in reasons)
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\n").writerows([reason] for reason in reasons)
+    lines = out.getvalue().splitlines()[1:]
+    assert [line.split(",", 8)[-1] for line in lines] == written.getvalue().splitlines()

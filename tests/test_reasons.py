@@ -9,10 +9,11 @@ instants it names.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from scheduler import reasons as reasons_module
 from scheduler.dialer import Why
 from scheduler.reasons import ExpiryCause, ReasonContext, duration
 from scheduler.retry import RetryPolicy
@@ -321,6 +322,59 @@ def test_label_abbreviation_change_at_the_same_offset() -> None:
     reasons = context()
     assert reasons.label(ts("1945-08-14T22:00:00Z")) == "Tue 18:00 EWT"
     assert reasons.label(ts("1945-08-14T23:30:00Z")) == "Tue 19:30 EPT"
+
+
+# Changes of offset or abbreviation, as (zone, the first instant of the new offset).
+CHANGES = [
+    (NY, "2026-03-08T07:00:00Z"),
+    (NY, "2026-11-01T06:00:00Z"),
+    (NY, "1945-08-14T23:00:00Z"),
+    ("Australia/Lord_Howe", "2026-04-04T15:00:00Z"),
+    ("Australia/Lord_Howe", "2026-10-03T15:30:00Z"),
+    ("Africa/Monrovia", "1972-01-07T00:44:30Z"),
+    ("Europe/Dublin", "1916-05-21T02:25:21Z"),
+    ("Europe/Moscow", "1919-05-31T19:28:41Z"),
+    ("America/Chicago", "2200-03-09T08:00:00Z"),
+]
+CHANGE_IDS = [
+    "ny_spring_forward",
+    "ny_fall_back",
+    "ny_war_time_becomes_peace_time_same_offset",
+    "lord_howe_half_hour_fall_back",
+    "lord_howe_half_hour_spring_forward",
+    "monrovia_odd_seconds_offset_ends",
+    "dublin_mean_time_to_summer_time",
+    "moscow_odd_seconds_offsets_mid_minute",
+    "chicago_far_future_spring_forward",
+]
+
+
+def wall_label(zone: str, t: int) -> str:
+    """The label as zoneinfo reads the wall clock: ``Sun 01:59:59 EST``."""
+    local = datetime.fromtimestamp(t, UTC).astimezone(load_zone(zone))
+    clock = local.strftime("%H:%M" if local.second == 0 else "%H:%M:%S")
+    return f"{local.strftime('%a')} {clock} {local.tzname()}"
+
+
+@pytest.mark.parametrize(("zone", "change"), CHANGES, ids=CHANGE_IDS)
+def test_label_reads_the_wall_clock_on_every_second_around_a_change(zone: str, change: str) -> None:
+    # Labels are remembered by minute: a minute that holds the change, or whose offset has
+    # odd seconds, must still read each second on its own.
+    around = range(ts(change) - 150, ts(change) + 150)
+    forward, backward = context(zone=zone, rules=ALL_DAY), context(zone=zone, rules=ALL_DAY)
+    assert [forward.label(t) for t in around] == [wall_label(zone, t) for t in around]
+    assert [backward.label(t) for t in reversed(around)] == [
+        wall_label(zone, t) for t in reversed(around)
+    ]
+
+
+def test_labels_stay_right_when_the_memo_of_minutes_is_renewed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reasons_module, "_MINUTES_KEPT", 3)
+    reasons = context()
+    instants = [ts("2026-11-01T05:58:00Z") + 37 * k for k in range(40)]
+    assert [reasons.label(t) for t in instants * 2] == [wall_label(NY, t) for t in instants * 2]
 
 
 # -- why an attempt never starts ------------------------------------------------------
