@@ -515,7 +515,7 @@ def plan(
     take, hold, finish = dialer.taker(), dialer.holder(), run.finish
     outcome_index = OUTCOME_INDEX
     run_last, run_group, contexts, new_call = run.last, run.group, run.contexts, tuple.__new__
-    run_callees = run.callees
+    run_callees, cap_notes = run.callees, run.cap_notes  # the run keeps these dicts and lists
     # An always() source answers every attempt alike: no call per attempt.
     constant = constant_result(source)
     checked: object = None
@@ -561,7 +561,7 @@ def plan(
                         None if before is None else before[3],
                         contexts[run_group[customer]],
                         run_callees[customer],
-                        run.cap_holding(customer, number) if run.cap_notes else None,
+                        cap_notes.get((customer, number)) if cap_notes else None,
                     ),
                 )
             )
