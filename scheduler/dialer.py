@@ -177,6 +177,7 @@ class Dialer:
         "_changed",
         "_groups",
         "_horizon",
+        "_pieces",
         "_rank",
         "_ready",
         "_single",
@@ -211,6 +212,10 @@ class Dialer:
         # The rank of each group's live entry in `ready`, or None when it has none.
         self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
+        # Per group, a window piece of its calendar that held an instant it was callable
+        # at: the next starts mostly fall in it too. Kept here, not in the calendar's own
+        # hint, which the retry rule moves to the window of each retry's due time.
+        self._pieces = [(0, 0)] * len(self._groups)
         self._changed: set[int] = set()
         #: ``gate(customer, at)``: the instant from which a cap lets ``customer`` be called
         #: again when it does not at ``at``, else None. None: no caps.
@@ -230,6 +235,7 @@ class Dialer:
         self._groups.append(_Group(calendar))
         self._stamps.append(0)
         self._rank.append(None)
+        self._pieces.append((0, 0))
         if self._single:
             self._single = False
             self._changed.update(range(len(self._groups)))
@@ -395,7 +401,8 @@ class Dialer:
         """
         if self._single and self.gate is None:
             return self._take_one(until)
-        found = self._next()
+        quick = None if self._single else self._ready_now()
+        found = self._next() if quick is None else quick
         if found.__class__ is Wait:
             return found
         at, why, g = found  # type: ignore[misc]
@@ -407,27 +414,130 @@ class Dialer:
             self.clock = at
             self.last_start = at
             return at, why, due, customer, number
-        took_retry = bool(group.retries) and group.retries[0][0] <= at
-        due, customer, number = group.pop_at(at)
         # The group was the best ready one (the top of `ready`): put it back where its
         # next attempt waits, without waiting for the next take to find it changed.
-        stamp = self._stamps[g] = self._stamps[g] + 1
-        ready = self._ready
-        following = group.earliest_due(self.removed)
-        if following is not None and following <= at:
-            rank = group.best_at(at)
-            heapq.heapreplace(ready, (rank, g, stamp))
-            self._rank[g] = rank
-            if took_retry and rank[0] and group.retries:
-                heapq.heappush(self._waiting, (group.retries[0][0], g, -1))
+        stamps, ready, retries = self._stamps, self._ready, group.retries
+        stamp = stamps[g] = stamps[g] + 1
+        if group.held or group.late_firsts or self.removed:
+            took_retry = bool(retries) and retries[0][0] <= at
+            due, customer, number = group.pop_at(at)
+            following = group.earliest_due(self.removed)
+            if following is not None and following <= at:
+                rank = group.best_at(at)
+                heapq.heapreplace(ready, (rank, g, stamp))
+                self._rank[g] = rank
+                if took_retry and rank[0] and retries:
+                    heapq.heappush(self._waiting, (retries[0][0], g, -1))
+            else:
+                heapq.heappop(ready)
+                self._rank[g] = None
+                if following is not None:
+                    heapq.heappush(self._waiting, (following, g, stamp))
         else:
-            heapq.heappop(ready)
-            self._rank[g] = None
-            if following is not None:
-                heapq.heappush(self._waiting, (following, g, stamp))
+            # The same, written out for a group with only its list and its retries.
+            firsts = group.firsts
+            took_retry = bool(retries) and retries[0][0] <= at
+            if took_retry:
+                due, customer, number = heapq.heappop(retries)
+            else:
+                due, customer = firsts.popleft()
+                number = 1
+            head = retries[0] if retries else None
+            if head is not None and head[0] <= at:
+                rank = self._rank[g] = (0, head[0], head[1])
+                heapq.heapreplace(ready, (rank, g, stamp))
+            elif firsts and firsts[0][0] <= at:
+                rank = self._rank[g] = (1, *firsts[0])
+                heapq.heapreplace(ready, (rank, g, stamp))
+                if took_retry and head is not None:
+                    heapq.heappush(self._waiting, (head[0], g, -1))
+            else:
+                heapq.heappop(ready)
+                self._rank[g] = None
+                following = firsts[0][0] if firsts else None
+                if head is not None and (following is None or head[0] < following):
+                    following = head[0]
+                if following is not None:
+                    heapq.heappush(self._waiting, (following, g, stamp))
         self.clock = at
         self.last_start = at
         return at, why, due, customer, number
+
+    def _ready_now(self) -> tuple[int, int, int] | None:
+        """``_next`` across groups in the usual case, without its search: nothing changed
+        since the last answer, no group waits to be ranked by the earliest instant lines
+        and pacing allow, and the best ready group's calendar holds that instant. None
+        when the case is not that one (``_next`` answers)."""
+        ready = self._ready
+        if self._changed or self.removed or not ready:
+            return None
+        at = self.clock
+        last_start = self.last_start
+        # Ties go to the constraint checked later: it is the one that explains the instant.
+        why = _QUEUE if at == last_start else _NOW
+        running = self.running
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        if len(running) + self.unknown >= self.lines:
+            if not running or self.unknown:
+                return None  # no end known, or only an upper bound: `_next` decides
+            at = running[0]
+            why = _LINE
+        if self.interval and last_start is not None:
+            paced = last_start + self.interval
+            if paced >= at:
+                at = paced
+                why = _PACE
+        if at < self._horizon:
+            return None
+        waiting = self._waiting
+        if waiting and waiting[0][0] <= at:
+            return None
+        rank, g, stamp = ready[0]
+        if stamp != self._stamps[g] or rank[1] > at:
+            return None
+        group = self._groups[g]
+        calendar = group.calendar
+        piece = self._pieces[g]
+        if not piece[0] <= at < piece[1]:
+            found = calendar.piece_ts(at)
+            if found is None:
+                return None  # the group's window closed: `_next` sets it aside
+            self._pieces[g] = found
+        firsts, retries = group.firsts, group.retries
+        if group.held or group.late_firsts:
+            due = group.earliest_due(self.removed)
+        elif firsts:
+            due = firsts[0][0]
+            if retries and retries[0][0] < due:
+                due = retries[0][0]
+        elif retries:
+            due = retries[0][0]
+        else:
+            return None
+        self._horizon = at
+        # What set the instant, in the order of the constraints in `_candidate`.
+        if due == at:
+            why = _DUE
+        elif why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]:
+            why = _WINDOW
+        gate = self.gate
+        if gate is None:
+            return at, why, g
+        if group.held or group.late_firsts:
+            customer = group.best_at(at)[2]
+        elif retries and retries[0][0] <= at:
+            customer = retries[0][1]
+        else:
+            customer = firsts[0][1]
+        release = gate(customer, at)
+        if release is None:
+            return at, why, g
+        # A cap keeps the attempt back: hold it, as `_next` does, and let `_next` go on.
+        due, customer, number = group.pop_at(at)
+        group.hold(release, due, customer, number)
+        self._changed.add(g)
+        return None
 
     def _take_one(self, until: int | None, take: bool = True) -> Start | Wait:
         """``take`` with a single calendar: the rule of ``_next`` written out in one piece,

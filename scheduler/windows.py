@@ -213,6 +213,20 @@ class Calendar:
                     return d
         return None
 
+    def piece_ts(self, ts: int) -> tuple[int, int] | None:
+        """The window piece ``(start, end)`` of ``day_windows`` that holds epoch second
+        ``ts``, or None when ``ts`` is inside no window. Every instant of the piece is inside
+        a window (a piece of day ``D`` reads ``D`` or ``D + 1`` on the clock, the days
+        ``contains_ts`` looks at), so a caller may keep it to answer later instants."""
+        if self._never:
+            return None
+        n = self.local_day(ts)
+        for d in (n, n - 1):  # as window_day_ts
+            for piece in self.day_windows(d):
+                if piece[0] <= ts < piece[1]:
+                    return piece
+        return None
+
     def next_open_ts(self, ts: int) -> int | None:
         """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
         hint = self.hint
