@@ -21,7 +21,7 @@ from enum import StrEnum
 from importlib.metadata import version as package_version
 from typing import Any
 
-from scheduler.callee import Callee, callee
+from scheduler.callee import Callee, callee, number_facts
 from scheduler.dialer import Dialer
 from scheduler.reasons import Clocks, Expired, ExpiryCause, ReasonContext
 from scheduler.retry import Finish, RetryPolicy
@@ -66,6 +66,10 @@ _FINISHED = {Finish.DONE: CustomerState.DONE, Finish.EXHAUSTED: CustomerState.EX
 #: ``retry_at`` is the earliest instant of the retry it scheduled, or None.
 LastCall = tuple[int, str, int, int, int | None]
 
+#: Where a customer is placed: ``(calendar index, caps, callee)``; caps are
+#: ``(rule name, calls, seconds)``.
+_Placed = tuple[int, tuple[tuple[str, int, int], ...], Callee]
+
 
 class Run:
     """The customers of one campaign and where each one is.
@@ -76,6 +80,7 @@ class Run:
     """
 
     __slots__ = (
+        "_by_number",
         "_calendar_of_key",
         "_customer_of",
         "_expired",
@@ -84,7 +89,6 @@ class Run:
         "_lines",
         "_origin",
         "_own_clocks",
-        "_pending_callee",
         "_placement",
         "calendars",
         "callees",
@@ -133,11 +137,13 @@ class Run:
         ] = {}
         if self._own_clocks and not campaign.recipient_local_time:
             self._calendar_of_key[(base, (), ())] = 0
-        self._pending_callee: tuple[Callee, tuple[tuple[str, int, int], ...]] | None = None
         # Customers with the same zones and region share a calendar and caps.
         self._placement: dict[
             tuple[tuple[str, ...], str | None], tuple[int, tuple[tuple[str, int, int], ...]]
         ] = {}
+        # Customers placed by their number alone, by what the number tells (its zones and
+        # region): numbers that tell the same are placed once, and share one Callee.
+        self._by_number: dict[tuple[tuple[str, ...], str | None], _Placed] = {}
         #: Per customer: where they are (None when the campaign needs no such thing).
         self.callees: list[Callee | None] = []
         #: Per customer: the caps of the rules that apply, ``(rule name, calls, seconds)``.
@@ -169,19 +175,28 @@ class Run:
         under the same rules share one (a million customers in a few zones make a few)."""
         if not self._own_clocks:
             return 0
+        return self._placed(phone)[0]
+
+    def _placed(self, phone: str) -> _Placed:
+        """``(calendar index, caps, callee)`` of the customer with number ``phone``."""
         customer = self._customer_of.get(phone)
-        who = callee(
-            phone,
-            customer.timezone if customer is not None else None,
-            customer.region if customer is not None else None,
-            self.campaign.timezone,
+        if customer is None:
+            facts = number_facts(phone)
+            placed = self._by_number.get(facts)
+            if placed is None:
+                placed = self._by_number[facts] = self._placed_callee(
+                    callee(phone, None, None, self.campaign.timezone)
+                )
+            return placed
+        return self._placed_callee(
+            callee(phone, customer.timezone, customer.region, self.campaign.timezone)
         )
+
+    def _placed_callee(self, who: Callee) -> _Placed:
         placed = self._placement.get((who.zones, who.region))
         if placed is None:
             placed = self._placement[(who.zones, who.region)] = self._place(who)
-        index, caps = placed
-        self._pending_callee = (who, caps)
-        return index
+        return placed[0], placed[1], who
 
     def _place(self, who: Callee) -> tuple[int, tuple[tuple[str, int, int], ...]]:
         """The calendar index and the caps of customers with ``who``'s zones and region."""
@@ -247,7 +262,7 @@ class Run:
         single = len(self.calendars) == 2
         index = self.dialer.add_calendar(calendar)
         if single:
-            self.finish = self._finisher()  # no longer one queue: bind to the dialer's rule
+            self.finish = self._finisher_across()  # no longer one queue: the dialer's rule
         return index
 
     def add(self, phones: Iterable[str], due: int) -> list[str]:
@@ -260,9 +275,7 @@ class Run:
             self.callees += [None] * len(added)
             self.caps += [()] * len(added)
         else:
-            groups = [
-                self._place_customer(customer, phone) for customer, phone in enumerate(added, first)
-            ]
+            groups = self._place_customers(first, added)
         if self.starts and self.dialer.gate is None:
             self.dialer.gate = self._gate
         index.update(zip(added, range(first, first + len(added)), strict=True))
@@ -272,33 +285,41 @@ class Run:
         self.number += [0] * len(added)
         self.last += [None] * len(added)
         if self._own_clocks:
-            add_first = self.dialer.add_first
+            # Each group's customers in list order, one group at a time: the same queues
+            # as adding them one by one.
+            by_group: dict[int, list[int]] = {}
             for customer, group in enumerate(groups, first):
-                add_first(due, customer, group)
+                members = by_group.get(group)
+                if members is None:
+                    by_group[group] = [customer]
+                else:
+                    members.append(customer)
+            for group, members in by_group.items():
+                self.dialer.add_firsts(due, members, group)
         else:
             self.dialer.add_firsts(due, range(first, first + len(added)))
         return added
 
-    def _place_customer(self, customer: int, phone: str) -> int:
-        """Place a new customer on its calendar; note its callee and caps; its group."""
-        group = self.calendar_index(phone)
-        placed, self._pending_callee = self._pending_callee, None
-        if placed is None:
-            self.callees.append(None)
-            self.caps.append(())
-            return group
-        who, caps = placed
-        self.callees.append(who)
-        self.caps.append(caps)
-        if caps:
-            self.starts[customer] = sorted(self._history.get(phone, ()))
-        if who.zone_source == "campaign":
-            self.warnings.append(
-                f"{phone}: the number tells no time zone (toll-free, premium or "
-                f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
-                "Give the customer a timezone to be sure"
-            )
-        return group
+    def _place_customers(self, first: int, phones: list[str]) -> list[int]:
+        """Place new customers (``first`` onward) on their calendars; note their callees and
+        caps; their groups."""
+        placed_of, callees, caps_of = self._placed, self.callees, self.caps
+        history, starts = self._history, self.starts
+        groups: list[int] = []
+        for customer, phone in enumerate(phones, first):
+            group, caps, who = placed_of(phone)
+            groups.append(group)
+            callees.append(who)
+            caps_of.append(caps)
+            if caps:
+                starts[customer] = sorted(history.get(phone, ()))
+            if who.zone_source == "campaign":
+                self.warnings.append(
+                    f"{phone}: the number tells no time zone (toll-free, premium or "
+                    f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
+                    "Give the customer a timezone to be sure"
+                )
+        return groups
 
     def remove(self, customer: int) -> None:
         """An opt-out: no further attempt, ever."""
@@ -367,6 +388,66 @@ class Run:
                 push_retry((due, customer, number + 1))
             else:
                 add_retry(due, customer, number + 1, group)
+            state[customer] = _RETRY
+            return opening
+
+        return finish
+
+    def _finisher_across(self) -> Callable[[int, int, int, int, str], int | None]:
+        """``finish`` with several calendars: the rule of ``_finisher``, each retry queued
+        through the dialer, and each group's next window after a due time remembered."""
+        state, group_of, last, calendars = self.state, self.group, self.last, self.calendars
+        policy = self.policy
+        after, delay = policy.rule(), policy.delay
+        expire = self._expire
+        add_retry = self.dialer.add_retry
+        starts = self.starts
+        # Per group, (lo, start, end) of its last search: no instant of [lo, start) is
+        # callable and [start, end) is, so a due time in [lo, end) opens at the later of
+        # itself and start. The retries of a day's last hour all wait for the next window:
+        # one search answers them all (the calendar's own hint holds one window at a time).
+        found: dict[int, tuple[int, int, int]] = {}
+        nothing = (0, 0, 0)
+
+        def finish(customer: int, number: int, start: int, end: int, outcome: str) -> int | None:
+            """Attempt ``number`` ran over ``[start, end)`` to ``outcome``: queue what follows.
+
+            Returns the earliest instant the retry may start (its due time moved
+            into a window), or None when the customer is finished (see ``state``).
+            """
+            if starts and customer in starts:  # a capped customer: count the start
+                bisect.insort(starts[customer], start)
+            if state[customer] is _REMOVED:  # opted out while the call ran
+                last[customer] = (number, outcome, start, end, None)
+                return None
+            group = group_of[customer]
+            calendar = calendars[group]
+            follow = after(calendar, outcome, number, start, end)
+            if follow.__class__ is not int:
+                last[customer] = (number, outcome, start, end, None)
+                if follow is Finish.NO_LATER_DAY:
+                    expire(customer, number + 1, end + delay, _NO_LATER_DAY)
+                else:
+                    state[customer] = _FINISHED[follow]  # type: ignore[index]
+                return None
+            due: int = follow
+            if self.cancelled:
+                last[customer] = (number, outcome, start, end, None)
+                state[customer] = CustomerState.CANCELLED
+                return None
+            lo, opening, close = found.get(group, nothing)
+            if not lo <= due < close:
+                piece = calendar.next_piece_ts(due)
+                if piece is None:  # due after the last window: it can never start
+                    last[customer] = (number, outcome, start, end, None)
+                    expire(customer, number + 1, due, _NO_WINDOW_LEFT)
+                    return None
+                opening, close = piece
+                found[group] = (min(due, opening), opening, close)
+            if due > opening:
+                opening = due
+            last[customer] = (number, outcome, start, end, opening)
+            add_retry(due, customer, number + 1, group)
             state[customer] = _RETRY
             return opening
 

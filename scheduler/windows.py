@@ -232,6 +232,22 @@ class Calendar:
         hint = self.hint
         if hint[0] <= ts < hint[1]:
             return ts
+        piece = self._next_piece(ts)
+        if piece is None:
+            return None
+        return piece[0] if piece[0] > ts else ts
+
+    def next_piece_ts(self, ts: int) -> tuple[int, int] | None:
+        """The window piece ``(start, end)`` that holds ``next_open_ts(ts)``, which is
+        ``max(ts, start)``; or ``None`` if no window is left. No instant of ``[ts, start)``
+        is inside a window, so a caller may keep the three to answer instants in
+        ``[ts, end)`` without a search."""
+        hint = self.hint
+        if hint[0] <= ts < hint[1]:
+            return hint
+        return self._next_piece(ts)
+
+    def _next_piece(self, ts: int) -> tuple[int, int] | None:
         if self._never:
             return None
         n = self.local_day(ts)
@@ -252,7 +268,7 @@ class Calendar:
                     break
             d += 1
         self.hint = piece
-        return best
+        return None if best is None else piece
 
     def first_open_after_day(self, n: int) -> int | None:
         """Start of the first window that belongs to a local day later than day number ``n``."""
