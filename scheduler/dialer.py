@@ -55,6 +55,11 @@ class Wait(Enum):
 #: ``(instant, why, due, customer, number)`` of a call that starts: plain ints, for the hot loop.
 Start = tuple[int, int, int, int, int]
 
+#: A group in the dialer's heap of ready groups: ``(first?, due, customer, group, stamp)``,
+#: the order key of its best attempt (retries, 0, before first attempts, 1), then the group
+#: and the stamp of the queue it was ranked on. Flat, so the heap compares plain ints.
+_Entry = tuple[int, int, int, int, int]
+
 #: ``Why`` by its value: a lookup, not an Enum call, where it is asked per attempt.
 WHYS: Final = tuple(Why)
 _NOW: Final = int(Why.NOW)
@@ -205,12 +210,12 @@ class Dialer:
         # whose stamp is not the group's current one is stale. Groups whose queue
         # changed since the last answer are recomputed first.
         self._waiting: list[tuple[int, int, int]] = []
-        self._ready: list[tuple[tuple[int, int, int], int, int]] = []
+        self._ready: list[_Entry] = []
         # The latest instant a group was set aside from (moved to `waiting` at its next
         # opening after it): a search from an earlier instant must look at every group.
         self._horizon = clock
-        # The rank of each group's live entry in `ready`, or None when it has none.
-        self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
+        # Each group's live entry in `ready`, or None when it has none.
+        self._rank: list[_Entry | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
         # Per group, a window piece of its calendar that held an instant it was callable
         # at: the next starts mostly fall in it too. Kept here, not in the calendar's own
@@ -423,10 +428,10 @@ class Dialer:
             due, customer, number = group.pop_at(at)
             following = group.earliest_due(self.removed)
             if following is not None and following <= at:
-                rank = group.best_at(at)
-                heapq.heapreplace(ready, (rank, g, stamp))
-                self._rank[g] = rank
-                if took_retry and rank[0] and retries:
+                first, due_at, best = group.best_at(at)
+                rank = self._rank[g] = (first, due_at, best, g, stamp)
+                heapq.heapreplace(ready, rank)
+                if took_retry and first and retries:
                     heapq.heappush(self._waiting, (retries[0][0], g, -1))
             else:
                 heapq.heappop(ready)
@@ -444,11 +449,12 @@ class Dialer:
                 number = 1
             head = retries[0] if retries else None
             if head is not None and head[0] <= at:
-                rank = self._rank[g] = (0, head[0], head[1])
-                heapq.heapreplace(ready, (rank, g, stamp))
+                rank = self._rank[g] = (0, head[0], head[1], g, stamp)
+                heapq.heapreplace(ready, rank)
             elif firsts and firsts[0][0] <= at:
-                rank = self._rank[g] = (1, *firsts[0])
-                heapq.heapreplace(ready, (rank, g, stamp))
+                head_first = firsts[0]
+                rank = self._rank[g] = (1, head_first[0], head_first[1], g, stamp)
+                heapq.heapreplace(ready, rank)
                 if took_retry and head is not None:
                     heapq.heappush(self._waiting, (head[0], g, -1))
             else:
@@ -493,8 +499,8 @@ class Dialer:
         waiting = self._waiting
         if waiting and waiting[0][0] <= at:
             return None
-        rank, g, stamp = ready[0]
-        if stamp != self._stamps[g] or rank[1] > at:
+        _, best_due, _, g, stamp = ready[0]
+        if stamp != self._stamps[g] or best_due > at:
             return None
         group = self._groups[g]
         calendar = group.calendar
@@ -696,9 +702,9 @@ class Dialer:
         # group's next callable instant with something due, exact while its queue is
         # unchanged (its stamp) and the instant is not before `at`, since `at` only
         # grows; or, with stamp -1, the instant its first retry falls due, when a group
-        # ranked by a first attempt must be ranked again. `ready` holds (rank, group,
-        # stamp) for groups with something due by `at`, by the order of competing attempts among
-        # their best attempts. The answer is the best ready group whose calendar
+        # ranked by a first attempt must be ranked again. `ready` holds the entries
+        # (`_Entry`) of groups with something due by `at`, by the order of competing
+        # attempts among their best attempts. The answer is the best ready group whose calendar
         # contains `at`; when none does, `at` moves to the first waiting instant. A take
         # touches only the groups it changes or passes, not every group.
         bound = self._lower_bound()
@@ -707,7 +713,7 @@ class Dialer:
         base_at, base_why, uncertain = bound
         at = base_at
         groups, stamps, waiting, ready = self._groups, self._stamps, self._waiting, self._ready
-        ranks, removed = self._rank, self.removed
+        ranks, removed, pieces = self._rank, self.removed, self._pieces
         if base_at < self._horizon:
             # Groups were set aside from a later instant (a look ahead while a line's end
             # was unknown, then an earlier end): look at every group again from here.
@@ -734,16 +740,17 @@ class Dialer:
                     stamp = stamps[g] = stamps[g] + 1
                 elif stamp != stamps[g]:
                     continue
-                rank = ranks[g] = group.best_at(at)
-                heapq.heappush(ready, (rank, g, stamp))
-                if rank[0] and group.retries:
+                first, due, best = group.best_at(at)
+                rank = ranks[g] = (first, due, best, g, stamp)
+                heapq.heappush(ready, rank)
+                if first and group.retries:
                     heapq.heappush(waiting, (group.retries[0][0], g, -1))
             while ready:
-                rank, g, stamp = ready[0]
+                _, due, _, g, stamp = ready[0]
                 if stamp != stamps[g]:
                     heapq.heappop(ready)
                     continue
-                if rank[1] > at:
+                if due > at:
                     # Ranked at a later instant by a search that did not start it (a peek,
                     # or a start after `until`): rank it again for now.
                     heapq.heappop(ready)
@@ -755,14 +762,21 @@ class Dialer:
                     if due > at:
                         heapq.heappush(waiting, (due, g, stamp))
                         continue
-                    rank = ranks[g] = group.best_at(at)
-                    heapq.heappush(ready, (rank, g, stamp))
-                    if rank[0] and group.retries:
+                    first, due, best = group.best_at(at)
+                    rank = ranks[g] = (first, due, best, g, stamp)
+                    heapq.heappush(ready, rank)
+                    if first and group.retries:
                         heapq.heappush(waiting, (group.retries[0][0], g, -1))
                     continue
                 calendar = groups[g].calendar
-                hint = calendar.hint
-                if hint[0] <= at < hint[1] or calendar.contains_ts(at):
+                piece = pieces[g]
+                inside = piece[0] <= at < piece[1]
+                if not inside:
+                    found = calendar.piece_ts(at)
+                    if found is not None:
+                        pieces[g] = found
+                        inside = True
+                if inside:
                     # What set the instant, in the order of the constraints in `_candidate`.
                     if groups[g].earliest_due(removed) == at:
                         return at, _DUE, g
