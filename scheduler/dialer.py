@@ -406,74 +406,52 @@ class Dialer:
         """
         if self._single and self.gate is None:
             return self._take_one(until)
-        quick = None if self._single else self._ready_now()
-        found = self._next() if quick is None else quick
+        if not self._single:
+            quick = self._take_ready(until)
+            if quick is not None:
+                return quick
+        found = self._next()
         if found.__class__ is Wait:
             return found
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
-        group = self._groups[g]
         if self._single:
-            due, customer, number = group.pop_at(at)
-            self.clock = at
-            self.last_start = at
-            return at, why, due, customer, number
-        # The group was the best ready one (the top of `ready`): put it back where its
-        # next attempt waits, without waiting for the next take to find it changed.
-        stamps, ready, retries = self._stamps, self._ready, group.retries
-        stamp = stamps[g] = stamps[g] + 1
-        if group.held or group.late_firsts or self.removed:
-            took_retry = bool(retries) and retries[0][0] <= at
-            due, customer, number = group.pop_at(at)
-            following = group.earliest_due(self.removed)
-            if following is not None and following <= at:
-                first, due_at, best = group.best_at(at)
-                rank = self._rank[g] = (first, due_at, best, g, stamp)
-                heapq.heapreplace(ready, rank)
-                if took_retry and first and retries:
-                    heapq.heappush(self._waiting, (retries[0][0], g, -1))
-            else:
-                heapq.heappop(ready)
-                self._rank[g] = None
-                if following is not None:
-                    heapq.heappush(self._waiting, (following, g, stamp))
+            due, customer, number = self._groups[0].pop_at(at)
         else:
-            # The same, written out for a group with only its list and its retries.
-            firsts = group.firsts
-            took_retry = bool(retries) and retries[0][0] <= at
-            if took_retry:
-                due, customer, number = heapq.heappop(retries)
-            else:
-                due, customer = firsts.popleft()
-                number = 1
-            head = retries[0] if retries else None
-            if head is not None and head[0] <= at:
-                rank = self._rank[g] = (0, head[0], head[1], g, stamp)
-                heapq.heapreplace(ready, rank)
-            elif firsts and firsts[0][0] <= at:
-                head_first = firsts[0]
-                rank = self._rank[g] = (1, head_first[0], head_first[1], g, stamp)
-                heapq.heapreplace(ready, rank)
-                if took_retry and head is not None:
-                    heapq.heappush(self._waiting, (head[0], g, -1))
-            else:
-                heapq.heappop(ready)
-                self._rank[g] = None
-                following = firsts[0][0] if firsts else None
-                if head is not None and (following is None or head[0] < following):
-                    following = head[0]
-                if following is not None:
-                    heapq.heappush(self._waiting, (following, g, stamp))
+            due, customer, number = self._pop_best(g, at)
         self.clock = at
         self.last_start = at
         return at, why, due, customer, number
 
-    def _ready_now(self) -> tuple[int, int, int] | None:
-        """``_next`` across groups in the usual case, without its search: nothing changed
-        since the last answer, no group waits to be ranked by the earliest instant lines
-        and pacing allow, and the best ready group's calendar holds that instant. None
-        when the case is not that one (``_next`` answers)."""
+    def _pop_best(self, g: int, at: int) -> tuple[int, int, int]:
+        """Take the attempt of group ``g`` that goes at ``at``, the best ready group (the top
+        of `ready`), and put the group back where its next attempt waits, without waiting
+        for the next take to find it changed: ``(due, customer, number)``."""
+        group = self._groups[g]
+        retries, ready = group.retries, self._ready
+        stamp = self._stamps[g] = self._stamps[g] + 1
+        took_retry = bool(retries) and retries[0][0] <= at
+        due, customer, number = group.pop_at(at)
+        following = group.earliest_due(self.removed)
+        if following is not None and following <= at:
+            first, due_at, best = group.best_at(at)
+            rank = self._rank[g] = (first, due_at, best, g, stamp)
+            heapq.heapreplace(ready, rank)
+            if took_retry and first and retries:
+                heapq.heappush(self._waiting, (retries[0][0], g, -1))
+        else:
+            heapq.heappop(ready)
+            self._rank[g] = None
+            if following is not None:
+                heapq.heappush(self._waiting, (following, g, stamp))
+        return due, customer, number
+
+    def _take_ready(self, until: int | None) -> Start | Wait | None:
+        """``take`` across groups in the usual case, without the search of ``_next``:
+        nothing changed since the last take, no group waits to be ranked by the earliest
+        instant lines and pacing allow, and the best ready group's calendar holds that
+        instant. None when the case is not that one (``_next`` answers)."""
         ready = self._ready
         if self._changed or self.removed or not ready:
             return None
@@ -500,7 +478,8 @@ class Dialer:
         if waiting and waiting[0][0] <= at:
             return None
         _, best_due, _, g, stamp = ready[0]
-        if stamp != self._stamps[g] or best_due > at:
+        stamps = self._stamps
+        if stamp != stamps[g] or best_due > at:
             return None
         group = self._groups[g]
         calendar = group.calendar
@@ -511,7 +490,8 @@ class Dialer:
                 return None  # the group's window closed: `_next` sets it aside
             self._pieces[g] = found
         firsts, retries = group.firsts, group.retries
-        if group.held or group.late_firsts:
+        simple = not group.held and not group.late_firsts
+        if not simple:
             due = group.earliest_due(self.removed)
         elif firsts:
             due = firsts[0][0]
@@ -528,22 +508,54 @@ class Dialer:
         elif why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]:
             why = _WINDOW
         gate = self.gate
-        if gate is None:
-            return at, why, g
-        if group.held or group.late_firsts:
-            customer = group.best_at(at)[2]
-        elif retries and retries[0][0] <= at:
-            customer = retries[0][1]
+        if gate is not None:
+            if not simple:
+                customer = group.best_at(at)[2]
+            elif retries and retries[0][0] <= at:
+                customer = retries[0][1]
+            else:
+                customer = firsts[0][1]
+            release = gate(customer, at)
+            if release is not None:
+                # A cap keeps the attempt back: hold it, as `_next` does, and let it go on.
+                due, customer, number = group.pop_at(at)
+                group.hold(release, due, customer, number)
+                self._changed.add(g)
+                return None
+        if until is not None and at > until:
+            return Wait.LATER
+        self.clock = at
+        self.last_start = at
+        if not simple:
+            due, customer, number = self._pop_best(g, at)
+            return at, why, due, customer, number
+        # `_pop_best`, written out for a group with only its list and its retries.
+        stamp = stamps[g] = stamp + 1
+        took_retry = bool(retries) and retries[0][0] <= at
+        if took_retry:
+            due, customer, number = heapq.heappop(retries)
         else:
-            customer = firsts[0][1]
-        release = gate(customer, at)
-        if release is None:
-            return at, why, g
-        # A cap keeps the attempt back: hold it, as `_next` does, and let `_next` go on.
-        due, customer, number = group.pop_at(at)
-        group.hold(release, due, customer, number)
-        self._changed.add(g)
-        return None
+            due, customer = firsts.popleft()
+            number = 1
+        head = retries[0] if retries else None
+        if head is not None and head[0] <= at:
+            rank = self._rank[g] = (0, head[0], head[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+        elif firsts and firsts[0][0] <= at:
+            head_first = firsts[0]
+            rank = self._rank[g] = (1, head_first[0], head_first[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+            if took_retry and head is not None:
+                heapq.heappush(waiting, (head[0], g, -1))
+        else:
+            heapq.heappop(ready)
+            self._rank[g] = None
+            following = firsts[0][0] if firsts else None
+            if head is not None and (following is None or head[0] < following):
+                following = head[0]
+            if following is not None:
+                heapq.heappush(waiting, (following, g, stamp))
+        return at, why, due, customer, number
 
     def _take_one(self, until: int | None, take: bool = True) -> Start | Wait:
         """``take`` with a single calendar: the rule of ``_next`` written out in one piece,
