@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import partial
 from typing import Any, Final
@@ -191,6 +191,7 @@ class Dialer:
         "clock",
         "closing",
         "gate",
+        "gated",
         "interval",
         "last_start",
         "lines",
@@ -225,6 +226,9 @@ class Dialer:
         #: ``gate(customer, at)``: the instant from which a cap lets ``customer`` be called
         #: again when it does not at ``at``, else None. None: no caps.
         self.gate: Callable[[int, int], int | None] | None = None
+        #: The customers ``gate`` may keep back (those with a cap): the others are not asked,
+        #: which spares a call per attempt. None: every customer is asked.
+        self.gated: Container[int] | None = None
         #: Groups found to have no window left, whose queue ``take_closed`` has not emptied.
         self.closing: list[int] = []
         self.lines = lines
@@ -515,7 +519,8 @@ class Dialer:
                 customer = retries[0][1]
             else:
                 customer = firsts[0][1]
-            release = gate(customer, at)
+            gated = self.gated
+            release = gate(customer, at) if gated is None or customer in gated else None
             if release is not None:
                 # A cap keeps the attempt back: hold it, as `_next` does, and let it go on.
                 due, customer, number = group.pop_at(at)
@@ -634,7 +639,8 @@ class Dialer:
             at, _, g = found  # type: ignore[misc]
             group = self._groups[g]
             customer = group.best_at(at)[2]
-            release = gate(customer, at)
+            gated = self.gated
+            release = gate(customer, at) if gated is None or customer in gated else None
             if release is None:
                 return found
             due, customer, number = group.pop_at(at)

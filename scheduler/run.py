@@ -278,6 +278,8 @@ class Run:
             groups = self._place_customers(first, added)
         if self.starts and self.dialer.gate is None:
             self.dialer.gate = self._gate
+            # Every customer with a cap has a list of starts: only those can be held back.
+            self.dialer.gated = self.starts
         index.update(zip(added, range(first, first + len(added)), strict=True))
         self.phones += added
         self.group += groups
