@@ -381,9 +381,11 @@ class Dialer:
         return found[0], Why(found[1])
 
     def taker(self) -> Callable[[int | None], Start | Wait]:
-        """``take`` itself, or its single-calendar form when there is one calendar and no cap:
-        for loops that call it once per attempt."""
-        return self._take_one if self._single and self.gate is None else self.take
+        """``take`` itself, or its form for one calendar and no cap, or for several
+        calendars: for loops that call it once per attempt."""
+        if self._single:
+            return self._take_one if self.gate is None else self.take
+        return self._take_across
 
     def retry_pusher(self) -> Callable[[tuple[int, int, int]], None] | None:
         """With one calendar, ``add_retry`` as a plain function of ``(due, customer, number)``
@@ -411,9 +413,11 @@ class Dialer:
         if self._single and self.gate is None:
             return self._take_one(until)
         if not self._single:
-            quick = self._take_ready(until)
-            if quick is not None:
-                return quick
+            return self._take_across(until)
+        return self._take_searched(until)
+
+    def _take_searched(self, until: int | None) -> Start | Wait:
+        """``take`` through the search of ``_next``, on one calendar or several."""
         found = self._next()
         if found.__class__ is Wait:
             return found
@@ -451,14 +455,14 @@ class Dialer:
                 heapq.heappush(self._waiting, (following, g, stamp))
         return due, customer, number
 
-    def _take_ready(self, until: int | None) -> Start | Wait | None:
-        """``take`` across groups in the usual case, without the search of ``_next``:
-        nothing changed since the last take, no group waits to be ranked by the earliest
-        instant lines and pacing allow, and the best ready group's calendar holds that
-        instant. None when the case is not that one (``_next`` answers)."""
+    def _take_across(self, until: int | None) -> Start | Wait:
+        """``take`` across groups. The usual case is answered here without the search of
+        ``_next``: nothing changed since the last take, no group waits to be ranked by the
+        earliest instant lines and pacing allow, and the best ready group's calendar holds
+        that instant. Any other goes to ``_take_searched``."""
         ready = self._ready
         if self._changed or self.removed or not ready:
-            return None
+            return self._take_searched(until)
         at = self.clock
         last_start = self.last_start
         # Ties go to the constraint checked later: it is the one that explains the instant.
@@ -468,7 +472,7 @@ class Dialer:
             heapq.heappop(running)
         if len(running) + self.unknown >= self.lines:
             if not running or self.unknown:
-                return None  # no end known, or only an upper bound: `_next` decides
+                return self._take_searched(until)  # no end known, or only an upper bound
             at = running[0]
             why = _LINE
         if self.interval and last_start is not None:
@@ -477,21 +481,21 @@ class Dialer:
                 at = paced
                 why = _PACE
         if at < self._horizon:
-            return None
+            return self._take_searched(until)
         waiting = self._waiting
         if waiting and waiting[0][0] <= at:
-            return None
+            return self._take_searched(until)
         _, best_due, _, g, stamp = ready[0]
         stamps = self._stamps
         if stamp != stamps[g] or best_due > at:
-            return None
+            return self._take_searched(until)
         group = self._groups[g]
         calendar = group.calendar
         piece = self._pieces[g]
         if not piece[0] <= at < piece[1]:
             found = calendar.piece_ts(at)
             if found is None:
-                return None  # the group's window closed: `_next` sets it aside
+                return self._take_searched(until)  # its window closed: `_next` sets it aside
             self._pieces[g] = found
         firsts, retries = group.firsts, group.retries
         simple = not group.held and not group.late_firsts
@@ -504,7 +508,7 @@ class Dialer:
         elif retries:
             due = retries[0][0]
         else:
-            return None
+            return self._take_searched(until)
         self._horizon = at
         # What set the instant, in the order of the constraints in `_candidate`.
         if due == at:
@@ -526,7 +530,7 @@ class Dialer:
                 due, customer, number = group.pop_at(at)
                 group.hold(release, due, customer, number)
                 self._changed.add(g)
-                return None
+                return self._take_searched(until)
         if until is not None and at > until:
             return Wait.LATER
         self.clock = at
