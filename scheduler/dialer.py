@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from enum import Enum, IntEnum
 from functools import partial
 from itertools import repeat
@@ -55,6 +55,11 @@ class Wait(Enum):
 
 #: ``(instant, why, due, customer, number)`` of a call that starts: plain ints, for the hot loop.
 Start = tuple[int, int, int, int, int]
+
+#: A group in the dialer's heap of ready groups: ``(first?, due, customer, group, stamp)``,
+#: the order key of its best attempt (retries, 0, before first attempts, 1), then the group
+#: and the stamp of the queue it was ranked on. Flat, so the heap compares plain ints.
+_Entry = tuple[int, int, int, int, int]
 
 #: ``Why`` by its value: a lookup, not an Enum call, where it is asked per attempt.
 WHYS: Final = tuple(Why)
@@ -182,6 +187,7 @@ class Dialer:
         "_changed",
         "_groups",
         "_horizon",
+        "_pieces",
         "_rank",
         "_ready",
         "_single",
@@ -191,6 +197,7 @@ class Dialer:
         "clock",
         "closing",
         "gate",
+        "gated",
         "interval",
         "last_start",
         "lines",
@@ -210,17 +217,24 @@ class Dialer:
         # whose stamp is not the group's current one is stale. Groups whose queue
         # changed since the last answer are recomputed first.
         self._waiting: list[tuple[int, int, int]] = []
-        self._ready: list[tuple[tuple[int, int, int], int, int]] = []
+        self._ready: list[_Entry] = []
         # The latest instant a group was set aside from (moved to `waiting` at its next
         # opening after it): a search from an earlier instant must look at every group.
         self._horizon = clock
-        # The rank of each group's live entry in `ready`, or None when it has none.
-        self._rank: list[tuple[int, int, int] | None] = [None] * len(self._groups)
+        # Each group's live entry in `ready`, or None when it has none.
+        self._rank: list[_Entry | None] = [None] * len(self._groups)
         self._stamps = [0] * len(self._groups)
+        # Per group, a window piece of its calendar that held an instant it was callable
+        # at: the next starts mostly fall in it too. Kept here, not in the calendar's own
+        # hint, which the retry rule moves to the window of each retry's due time.
+        self._pieces = [(0, 0)] * len(self._groups)
         self._changed: set[int] = set()
         #: ``gate(customer, at)``: the instant from which a cap lets ``customer`` be called
         #: again when it does not at ``at``, else None. None: no caps.
         self.gate: Callable[[int, int], int | None] | None = None
+        #: The customers ``gate`` may keep back (those with a cap): the others are not asked,
+        #: which spares a call per attempt. None: every customer is asked.
+        self.gated: Container[int] | None = None
         #: Groups found to have no window left, whose queue ``take_closed`` has not emptied.
         self.closing: list[int] = []
         self.lines = lines
@@ -237,6 +251,7 @@ class Dialer:
         self._groups.append(_Group(calendar))
         self._stamps.append(0)
         self._rank.append(None)
+        self._pieces.append((0, 0))
         if self._single:
             self._single = False
             self._changed.update(range(len(self._groups)))
@@ -373,9 +388,11 @@ class Dialer:
         return found[0], Why(found[1])
 
     def taker(self) -> Callable[[int | None], Start | Wait]:
-        """``take`` itself, or its single-calendar form when there is one calendar and no cap:
-        for loops that call it once per attempt."""
-        return self._take_one if self._single and self.gate is None else self.take
+        """``take`` itself, or its form for one calendar and no cap, or for several
+        calendars: for loops that call it once per attempt."""
+        if self._single:
+            return self._take_one if self.gate is None else self.take
+        return self._take_across
 
     def retry_heap(self) -> list[tuple[int, int, int]] | None:
         """With one calendar, its heap of retries ``(due, customer, number)``, which loops
@@ -400,38 +417,158 @@ class Dialer:
         """
         if self._single and self.gate is None:
             return self._take_one(until)
+        if not self._single:
+            return self._take_across(until)
+        return self._take_searched(until)
+
+    def _take_searched(self, until: int | None) -> Start | Wait:
+        """``take`` through the search of ``_next``, on one calendar or several."""
         found = self._next()
         if found.__class__ is Wait:
             return found
         at, why, g = found  # type: ignore[misc]
         if until is not None and at > until:
             return Wait.LATER
-        group = self._groups[g]
         if self._single:
-            due, customer, number = group.pop_at(at)
-            self.clock = at
-            self.last_start = at
-            return at, why, due, customer, number
-        took_retry = bool(group.retries) and group.retries[0][0] <= at
-        due, customer, number = group.pop_at(at)
-        # The group was the best ready one (the top of `ready`): put it back where its
-        # next attempt waits, without waiting for the next take to find it changed.
+            due, customer, number = self._groups[0].pop_at(at)
+        else:
+            due, customer, number = self._pop_best(g, at)
+        self.clock = at
+        self.last_start = at
+        return at, why, due, customer, number
+
+    def _pop_best(self, g: int, at: int) -> tuple[int, int, int]:
+        """Take the attempt of group ``g`` that goes at ``at``, the best ready group (the top
+        of `ready`), and put the group back where its next attempt waits, without waiting
+        for the next take to find it changed: ``(due, customer, number)``."""
+        group = self._groups[g]
+        retries, ready = group.retries, self._ready
         stamp = self._stamps[g] = self._stamps[g] + 1
-        ready = self._ready
+        took_retry = bool(retries) and retries[0][0] <= at
+        due, customer, number = group.pop_at(at)
         following = group.earliest_due(self.removed)
         if following is not None and following <= at:
-            rank = group.best_at(at)
-            heapq.heapreplace(ready, (rank, g, stamp))
-            self._rank[g] = rank
-            if took_retry and rank[0] and group.retries:
-                heapq.heappush(self._waiting, (group.retries[0][0], g, -1))
+            first, due_at, best = group.best_at(at)
+            rank = self._rank[g] = (first, due_at, best, g, stamp)
+            heapq.heapreplace(ready, rank)
+            if took_retry and first and retries:
+                heapq.heappush(self._waiting, (retries[0][0], g, -1))
         else:
             heapq.heappop(ready)
             self._rank[g] = None
             if following is not None:
                 heapq.heappush(self._waiting, (following, g, stamp))
+        return due, customer, number
+
+    def _take_across(self, until: int | None) -> Start | Wait:
+        """``take`` across groups. The usual case is answered here without the search of
+        ``_next``: nothing changed since the last take, no group waits to be ranked by the
+        earliest instant lines and pacing allow, and the best ready group's calendar holds
+        that instant. Any other goes to ``_take_searched``."""
+        ready = self._ready
+        if self._changed or self.removed or not ready:
+            return self._take_searched(until)
+        at = self.clock
+        last_start = self.last_start
+        # Ties go to the constraint checked later: it is the one that explains the instant.
+        why = _QUEUE if at == last_start else _NOW
+        running = self.running
+        while running and running[0] <= at:
+            heapq.heappop(running)
+        if len(running) + self.unknown >= self.lines:
+            if not running or self.unknown:
+                return self._take_searched(until)  # no end known, or only an upper bound
+            at = running[0]
+            why = _LINE
+        if self.interval and last_start is not None:
+            paced = last_start + self.interval
+            if paced >= at:
+                at = paced
+                why = _PACE
+        if at < self._horizon:
+            return self._take_searched(until)
+        waiting = self._waiting
+        if waiting and waiting[0][0] <= at:
+            return self._take_searched(until)
+        _, best_due, _, g, stamp = ready[0]
+        stamps = self._stamps
+        if stamp != stamps[g] or best_due > at:
+            return self._take_searched(until)
+        group = self._groups[g]
+        calendar = group.calendar
+        piece = self._pieces[g]
+        if not piece[0] <= at < piece[1]:
+            found = calendar.piece_ts(at)
+            if found is None:
+                return self._take_searched(until)  # its window closed: `_next` sets it aside
+            self._pieces[g] = found
+        firsts, retries = group.firsts, group.retries
+        simple = not group.held and not group.late_firsts
+        if not simple:
+            due = group.earliest_due(self.removed)
+        elif firsts:
+            due = firsts[0][0]
+            if retries and retries[0][0] < due:
+                due = retries[0][0]
+        elif retries:
+            due = retries[0][0]
+        else:
+            return self._take_searched(until)
+        self._horizon = at
+        # What set the instant, in the order of the constraints in `_candidate`.
+        if due == at:
+            why = _DUE
+        elif why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]:
+            why = _WINDOW
+        gate = self.gate
+        if gate is not None:
+            if not simple:
+                customer = group.best_at(at)[2]
+            elif retries and retries[0][0] <= at:
+                customer = retries[0][1]
+            else:
+                customer = firsts[0][1]
+            gated = self.gated
+            release = gate(customer, at) if gated is None or customer in gated else None
+            if release is not None:
+                # A cap keeps the attempt back: hold it, as `_next` does, and let it go on.
+                due, customer, number = group.pop_at(at)
+                group.hold(release, due, customer, number)
+                self._changed.add(g)
+                return self._take_searched(until)
+        if until is not None and at > until:
+            return Wait.LATER
         self.clock = at
         self.last_start = at
+        if not simple:
+            due, customer, number = self._pop_best(g, at)
+            return at, why, due, customer, number
+        # `_pop_best`, written out for a group with only its list and its retries.
+        stamp = stamps[g] = stamp + 1
+        took_retry = bool(retries) and retries[0][0] <= at
+        if took_retry:
+            due, customer, number = heapq.heappop(retries)
+        else:
+            due, customer = firsts.popleft()
+            number = 1
+        head = retries[0] if retries else None
+        if head is not None and head[0] <= at:
+            rank = self._rank[g] = (0, head[0], head[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+        elif firsts and firsts[0][0] <= at:
+            head_first = firsts[0]
+            rank = self._rank[g] = (1, head_first[0], head_first[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+            if took_retry and head is not None:
+                heapq.heappush(waiting, (head[0], g, -1))
+        else:
+            heapq.heappop(ready)
+            self._rank[g] = None
+            following = firsts[0][0] if firsts else None
+            if head is not None and (following is None or head[0] < following):
+                following = head[0]
+            if following is not None:
+                heapq.heappush(waiting, (following, g, stamp))
         return at, why, due, customer, number
 
     def _one_taker(self) -> _TakeOne:
@@ -521,7 +658,8 @@ class Dialer:
             at, _, g = found  # type: ignore[misc]
             group = self._groups[g]
             customer = group.best_at(at)[2]
-            release = gate(customer, at)
+            gated = self.gated
+            release = gate(customer, at) if gated is None or customer in gated else None
             if release is None:
                 return found
             due, customer, number = group.pop_at(at)
@@ -601,9 +739,9 @@ class Dialer:
         # group's next callable instant with something due, exact while its queue is
         # unchanged (its stamp) and the instant is not before `at`, since `at` only
         # grows; or, with stamp -1, the instant its first retry falls due, when a group
-        # ranked by a first attempt must be ranked again. `ready` holds (rank, group,
-        # stamp) for groups with something due by `at`, by the order of competing attempts among
-        # their best attempts. The answer is the best ready group whose calendar
+        # ranked by a first attempt must be ranked again. `ready` holds the entries
+        # (`_Entry`) of groups with something due by `at`, by the order of competing
+        # attempts among their best attempts. The answer is the best ready group whose calendar
         # contains `at`; when none does, `at` moves to the first waiting instant. A take
         # touches only the groups it changes or passes, not every group.
         bound = self._lower_bound()
@@ -612,7 +750,7 @@ class Dialer:
         base_at, base_why, uncertain = bound
         at = base_at
         groups, stamps, waiting, ready = self._groups, self._stamps, self._waiting, self._ready
-        ranks, removed = self._rank, self.removed
+        ranks, removed, pieces = self._rank, self.removed, self._pieces
         if base_at < self._horizon:
             # Groups were set aside from a later instant (a look ahead while a line's end
             # was unknown, then an earlier end): look at every group again from here.
@@ -639,16 +777,17 @@ class Dialer:
                     stamp = stamps[g] = stamps[g] + 1
                 elif stamp != stamps[g]:
                     continue
-                rank = ranks[g] = group.best_at(at)
-                heapq.heappush(ready, (rank, g, stamp))
-                if rank[0] and group.retries:
+                first, due, best = group.best_at(at)
+                rank = ranks[g] = (first, due, best, g, stamp)
+                heapq.heappush(ready, rank)
+                if first and group.retries:
                     heapq.heappush(waiting, (group.retries[0][0], g, -1))
             while ready:
-                rank, g, stamp = ready[0]
+                _, due, _, g, stamp = ready[0]
                 if stamp != stamps[g]:
                     heapq.heappop(ready)
                     continue
-                if rank[1] > at:
+                if due > at:
                     # Ranked at a later instant by a search that did not start it (a peek,
                     # or a start after `until`): rank it again for now.
                     heapq.heappop(ready)
@@ -660,14 +799,21 @@ class Dialer:
                     if due > at:
                         heapq.heappush(waiting, (due, g, stamp))
                         continue
-                    rank = ranks[g] = group.best_at(at)
-                    heapq.heappush(ready, (rank, g, stamp))
-                    if rank[0] and group.retries:
+                    first, due, best = group.best_at(at)
+                    rank = ranks[g] = (first, due, best, g, stamp)
+                    heapq.heappush(ready, rank)
+                    if first and group.retries:
                         heapq.heappush(waiting, (group.retries[0][0], g, -1))
                     continue
                 calendar = groups[g].calendar
-                hint = calendar.hint
-                if hint[0] <= at < hint[1] or calendar.contains_ts(at):
+                piece = pieces[g]
+                inside = piece[0] <= at < piece[1]
+                if not inside:
+                    found = calendar.piece_ts(at)
+                    if found is not None:
+                        pieces[g] = found
+                        inside = True
+                if inside:
                     # What set the instant, in the order of the constraints in `_candidate`.
                     if groups[g].earliest_due(removed) == at:
                         return at, _DUE, g

@@ -22,7 +22,7 @@ from enum import StrEnum
 from importlib.metadata import version as package_version
 from typing import Any
 
-from scheduler.callee import Callee, callee
+from scheduler.callee import Callee, callee, number_facts
 from scheduler.dialer import Dialer
 from scheduler.reasons import Clocks, Expired, ExpiryCause, ReasonContext
 from scheduler.retry import Finish, RetryPolicy
@@ -68,6 +68,10 @@ _DONE_FINISH, _NO_LATER_DAY_FINISH = Finish.DONE, Finish.NO_LATER_DAY
 #: ``retry_at`` is the earliest instant of the retry it scheduled, or None.
 LastCall = tuple[int, str, int, int, int | None]
 
+#: Where a customer is placed: ``(calendar index, caps, callee)``; caps are
+#: ``(rule name, calls, seconds)``.
+_Placed = tuple[int, tuple[tuple[str, int, int], ...], Callee]
+
 
 class Run:
     """The customers of one campaign and where each one is.
@@ -78,6 +82,7 @@ class Run:
     """
 
     __slots__ = (
+        "_by_number",
         "_calendar_of_key",
         "_customer_of",
         "_expired",
@@ -86,7 +91,6 @@ class Run:
         "_lines",
         "_origin",
         "_own_clocks",
-        "_pending_callee",
         "_placement",
         "calendars",
         "callees",
@@ -135,11 +139,13 @@ class Run:
         ] = {}
         if self._own_clocks and not campaign.recipient_local_time:
             self._calendar_of_key[(base, (), ())] = 0
-        self._pending_callee: tuple[Callee, tuple[tuple[str, int, int], ...]] | None = None
         # Customers with the same zones and region share a calendar and caps.
         self._placement: dict[
             tuple[tuple[str, ...], str | None], tuple[int, tuple[tuple[str, int, int], ...]]
         ] = {}
+        # Customers placed by their number alone, by what the number tells (its zones and
+        # region): numbers that tell the same are placed once, and share one Callee.
+        self._by_number: dict[tuple[tuple[str, ...], str | None], _Placed] = {}
         #: Per customer: where they are (None when the campaign needs no such thing).
         self.callees: list[Callee | None] = []
         #: Per customer: the caps of the rules that apply, ``(rule name, calls, seconds)``.
@@ -171,19 +177,28 @@ class Run:
         under the same rules share one (a million customers in a few zones make a few)."""
         if not self._own_clocks:
             return 0
+        return self._placed(phone)[0]
+
+    def _placed(self, phone: str) -> _Placed:
+        """``(calendar index, caps, callee)`` of the customer with number ``phone``."""
         customer = self._customer_of.get(phone)
-        who = callee(
-            phone,
-            customer.timezone if customer is not None else None,
-            customer.region if customer is not None else None,
-            self.campaign.timezone,
+        if customer is None:
+            facts = number_facts(phone)
+            placed = self._by_number.get(facts)
+            if placed is None:
+                placed = self._by_number[facts] = self._placed_callee(
+                    callee(phone, None, None, self.campaign.timezone)
+                )
+            return placed
+        return self._placed_callee(
+            callee(phone, customer.timezone, customer.region, self.campaign.timezone)
         )
+
+    def _placed_callee(self, who: Callee) -> _Placed:
         placed = self._placement.get((who.zones, who.region))
         if placed is None:
             placed = self._placement[(who.zones, who.region)] = self._place(who)
-        index, caps = placed
-        self._pending_callee = (who, caps)
-        return index
+        return placed[0], placed[1], who
 
     def _place(self, who: Callee) -> tuple[int, tuple[tuple[str, int, int], ...]]:
         """The calendar index and the caps of customers with ``who``'s zones and region."""
@@ -264,11 +279,11 @@ class Run:
             self.callees += [None] * len(added)
             self.caps += [()] * len(added)
         else:
-            groups = [
-                self._place_customer(customer, phone) for customer, phone in enumerate(added, first)
-            ]
+            groups = self._place_customers(first, added)
         if self.starts and self.dialer.gate is None:
             self.dialer.gate = self._gate
+            # Every customer with a cap has a list of starts: only those can be held back.
+            self.dialer.gated = self.starts
         index.update(zip(added, range(first, first + len(added)), strict=True))
         self.phones += added
         self.group += groups
@@ -276,33 +291,41 @@ class Run:
         self.number += [0] * len(added)
         self.last += [None] * len(added)
         if self._own_clocks:
-            add_first = self.dialer.add_first
+            # Each group's customers in list order, one group at a time: the same queues
+            # as adding them one by one.
+            by_group: dict[int, list[int]] = {}
             for customer, group in enumerate(groups, first):
-                add_first(due, customer, group)
+                members = by_group.get(group)
+                if members is None:
+                    by_group[group] = [customer]
+                else:
+                    members.append(customer)
+            for group, members in by_group.items():
+                self.dialer.add_firsts(due, members, group)
         else:
             self.dialer.add_firsts(due, range(first, first + len(added)))
         return added
 
-    def _place_customer(self, customer: int, phone: str) -> int:
-        """Place a new customer on its calendar; note its callee and caps; its group."""
-        group = self.calendar_index(phone)
-        placed, self._pending_callee = self._pending_callee, None
-        if placed is None:
-            self.callees.append(None)
-            self.caps.append(())
-            return group
-        who, caps = placed
-        self.callees.append(who)
-        self.caps.append(caps)
-        if caps:
-            self.starts[customer] = sorted(self._history.get(phone, ()))
-        if who.zone_source == "campaign":
-            self.warnings.append(
-                f"{phone}: the number tells no time zone (toll-free, premium or "
-                f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
-                "Give the customer a timezone to be sure"
-            )
-        return group
+    def _place_customers(self, first: int, phones: list[str]) -> list[int]:
+        """Place new customers (``first`` onward) on their calendars; note their callees and
+        caps; their groups."""
+        placed_of, callees, caps_of = self._placed, self.callees, self.caps
+        history, starts = self._history, self.starts
+        groups: list[int] = []
+        for customer, phone in enumerate(phones, first):
+            group, caps, who = placed_of(phone)
+            groups.append(group)
+            callees.append(who)
+            caps_of.append(caps)
+            if caps:
+                starts[customer] = sorted(history.get(phone, ()))
+            if who.zone_source == "campaign":
+                self.warnings.append(
+                    f"{phone}: the number tells no time zone (toll-free, premium or "
+                    f"unknown); called on the campaign's clock ({self.campaign.timezone}). "
+                    "Give the customer a timezone to be sure"
+                )
+        return groups
 
     def remove(self, customer: int) -> None:
         """An opt-out: no further attempt, ever."""

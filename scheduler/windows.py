@@ -150,7 +150,8 @@ class Calendar:
         self.hint = (0, 0)
         #: ``(lo, opening)``: every instant in ``[lo, opening)`` lies outside the windows,
         #: and ``opening`` starts the next one. Retries queued near a window's end fall
-        #: due in the gap after it while the day's calls go on in the window (the hint).
+        #: due in the gap after it while the day's calls go on in the window (the hint):
+        #: one search answers them all.
         self.gap = (0, 0)
 
     @property
@@ -216,6 +217,20 @@ class Calendar:
             for start, end in self.day_windows(d):
                 if start <= ts < end:
                     return d
+        return None
+
+    def piece_ts(self, ts: int) -> tuple[int, int] | None:
+        """The window piece ``(start, end)`` of ``day_windows`` that holds epoch second
+        ``ts``, or None when ``ts`` is inside no window. Every instant of the piece is inside
+        a window (a piece of day ``D`` reads ``D`` or ``D + 1`` on the clock, the days
+        ``contains_ts`` looks at), so a caller may keep it to answer later instants."""
+        if self._never:
+            return None
+        n = self.local_day(ts)
+        for d in (n, n - 1):  # as window_day_ts
+            for piece in self.day_windows(d):
+                if piece[0] <= ts < piece[1]:
+                    return piece
         return None
 
     def next_open_ts(self, ts: int) -> int | None:

@@ -473,6 +473,32 @@ def test_order_across_groups_callable_at_the_same_instant(
     assert run(dialer, [60]) == (expected, Wait.IDLE)
 
 
+@pytest.mark.parametrize("gated", [None, {1}], ids=["every_customer_asked", "capped_only"])
+def test_a_gate_holds_its_customer_back_while_the_others_go(gated: set[int] | None) -> None:
+    # Customer 1 (New York) is capped until 09:30 EST; customers 0 and 2 are not. Whether the
+    # gate is asked about every customer or only the capped one, the same calls start.
+    asked: list[int] = []
+
+    def gate(customer: int, at: int) -> int | None:
+        asked.append(customer)
+        release = ts("2026-01-05T14:30:00Z")
+        return release if customer == 1 and at < release else None
+
+    dialer = Dialer([new_york(), los_angeles()], 1, 0, ts(MON_0900))
+    dialer.gate = gate
+    dialer.gated = gated
+    queue(dialer, [(MON_0900, 0, 1, 0), (MON_0900, 1, 1, 0), (MON_0900, 2, 1, 1)])
+    assert run(dialer, [60]) == (
+        [
+            (MON_0900, Why.DUE, MON_0900, 0, 1),
+            ("2026-01-05T14:30:00Z", Why.WINDOW, MON_0900, 1, 1),  # at its release
+            (LA_0900, Why.WINDOW, MON_0900, 2, 1),
+        ],
+        Wait.IDLE,
+    )
+    assert set(asked) == ({0, 1, 2} if gated is None else {1})
+
+
 def test_group_with_no_window_left_closes_while_the_other_goes_on() -> None:
     dialer = Dialer([new_york(date(2026, 1, 2)), los_angeles()], 1, 30, ts(MON_0800))
     queue(dialer, [(MON_0800, 0, 1, 0), (MON_0800, 1, 1, 1), ("2026-01-05T12:30:00Z", 2, 2, 0)])

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from scheduler import Campaign, Engine, EngineError, Timeline, plan
 from scheduler.rules import PRESETS, Cap, applies
-from scheduler.times import iso_utc
+from scheduler.run import Run
+from scheduler.times import epoch_seconds, from_epoch, iso_utc, parse_instant
 
 LOS_ANGELES = "+14155550100"  # US-CA
 NEW_YORK = "+12125550100"  # US-NY
@@ -591,6 +592,82 @@ def test_next_day_retry_goes_to_the_first_callable_instant_of_a_later_days_windo
         "2026-06-08T14:00:00Z",  # Mon 10:00 EDT
         "2026-06-09T14:00:00Z",  # Tue 10:00 EDT
     ]
+
+
+def test_retries_after_a_close_open_on_the_next_window_of_their_own_clock() -> None:
+    # Fri 2026-03-06 16:10 EST, 13:10 PST; the clocks go forward on Sunday. New York's
+    # retries fall due after its 17:00 close and open on Monday 09:00 EDT; Los Angeles'
+    # fall due inside its window.
+    body = {
+        "timezone": "America/New_York",
+        "startTime": "09:00",
+        "endTime": "17:00",
+        "activeDays": [0, 1, 2, 3, 4],
+        "recipientLocalTime": True,
+        "maxConcurrency": 1,
+        "callRetries": 1,
+        "retryDelaySeconds": 3600,
+        "phoneList": [f"+1{area}555010{i}" for i in (1, 2, 3) for area in ("212", "415")],
+    }
+    t = customers_timeline("2026-03-06T21:10:00Z", body)
+    assert [(a.phone[2:5], a.number, iso_utc(a.start)) for a in t.attempts] == [
+        ("212", 1, "2026-03-06T21:10:00Z"),
+        ("415", 1, "2026-03-06T21:10:30Z"),
+        ("212", 1, "2026-03-06T21:11:00Z"),
+        ("415", 1, "2026-03-06T21:11:30Z"),
+        ("212", 1, "2026-03-06T21:12:00Z"),
+        ("415", 1, "2026-03-06T21:12:30Z"),
+        ("415", 2, "2026-03-06T22:11:00Z"),  # Fri 14:11 PST, when due
+        ("415", 2, "2026-03-06T22:12:00Z"),
+        ("415", 2, "2026-03-06T22:13:00Z"),
+        ("212", 2, "2026-03-09T13:00:00Z"),  # Mon 09:00 EDT
+        ("212", 2, "2026-03-09T13:00:30Z"),
+        ("212", 2, "2026-03-09T13:01:00Z"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ends", "openings"),
+    [
+        (
+            # One search from Fri 17:10:30 EST answers every due time up to Monday's close.
+            ["2026-03-06T21:10:30Z", "2026-03-07T12:00:00Z", "2026-03-09T14:00:00Z"],
+            ["2026-03-09T13:00:00Z", "2026-03-09T13:00:00Z", "2026-03-09T15:00:00Z"],
+        ),
+        (
+            # A due time before that search's start, or past the window it found, is its own.
+            ["2026-03-06T21:10:30Z", "2026-03-06T20:30:00Z", "2026-03-09T20:30:00Z"],
+            ["2026-03-09T13:00:00Z", "2026-03-06T21:30:00Z", "2026-03-10T13:00:00Z"],
+        ),
+    ],
+    ids=["due_times_in_the_gap_and_the_window_after_it", "due_times_either_side_of_them"],
+)
+def test_finish_says_when_each_retry_of_a_new_york_customer_opens(
+    ends: list[str], openings: list[str]
+) -> None:
+    # Customers in New York and Los Angeles: two calendars; New York 09:00-17:00 weekdays.
+    campaign = Campaign.model_validate(
+        {
+            "name": "rules",
+            "timezone": "America/New_York",
+            "startTime": "09:00",
+            "endTime": "17:00",
+            "activeDays": [0, 1, 2, 3, 4],
+            "recipientLocalTime": True,
+            "callRetries": 1,
+            "retryDelaySeconds": 3600,
+            "phoneList": ["+12125550101", "+14155550101", "+12125550102", "+12125550103"],
+        }
+    )
+    now = epoch_seconds(parse_instant("2026-03-06T21:00:00Z", "now"))
+    run = Run(campaign, clock=now)
+    run.add(campaign.unique_phones(), now)
+    found = []
+    for customer, end in zip((0, 2, 3), ends, strict=True):
+        end_ts = epoch_seconds(parse_instant(end, "end"))
+        opening = run.finish(customer, 1, end_ts - 30, end_ts, "No Answer")
+        found.append(None if opening is None else iso_utc(from_epoch(opening)))
+    assert found == openings
 
 
 @pytest.mark.parametrize(

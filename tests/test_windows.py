@@ -810,3 +810,35 @@ def test_next_open_at_the_end_of_the_calendar_is_none() -> None:
     cal = _calendar("America/New_York", "09:00", "17:00")
     assert cal.next_open(_utc(9999, 12, 31, 23)) is None
     assert cal.next_open(_utc(9999, 12, 20, 23)) == _utc(9999, 12, 21, 14)
+
+
+# -- the window piece of an instant --------------------------------------------------
+
+PIECE_CASES = [
+    pytest.param("America/New_York", "09:00", "17:00", _utc(2026, 3, 6), id="ny_spring_forward"),
+    pytest.param("America/New_York", "00:30", "03:30", _utc(2026, 10, 30), id="ny_fall_back_fold"),
+    pytest.param("America/New_York", "20:00", "10:00", _utc(2026, 10, 30), id="ny_overnight_fold"),
+    pytest.param("Europe/Dublin", "22:00", "06:00", _utc(2026, 3, 27), id="dublin_overnight_gap"),
+    pytest.param("Australia/Lord_Howe", "01:00", "03:00", _utc(2026, 4, 3), id="lord_howe_half"),
+    pytest.param("Pacific/Apia", "22:00", "02:00", _utc(2011, 12, 28), id="apia_missing_friday"),
+    pytest.param("Pacific/Kwajalein", "09:00", "17:00", _utc(1969, 9, 28), id="kwajalein_doubled"),
+    pytest.param("America/Santiago", "00:00", "02:00", _utc(2026, 9, 4), id="santiago_midnight"),
+]
+
+
+@pytest.mark.parametrize(("zone", "start", "end", "since"), PIECE_CASES)
+def test_every_instant_of_a_window_piece_is_inside_a_window(
+    zone: str, start: str, end: str, since: datetime
+) -> None:
+    # The dialer keeps the piece of a group's last start to answer later starts: each
+    # instant of it must be one contains_ts says is callable, across the clock changes.
+    cal = _calendar(zone, start, end)
+    lo = int(since.timestamp())
+    for t in range(lo, lo + 5 * 86_400, 600):
+        piece = cal.piece_ts(t)
+        assert (piece is not None) == cal.contains_ts(t), t
+        if piece is not None:
+            piece_start, piece_end = piece
+            assert piece_start <= t < piece_end
+            for u in (piece_start, piece_end - 1, *range(piece_start, piece_end, 300)):
+                assert cal.contains_ts(u), (piece, u)
