@@ -379,12 +379,8 @@ class Engine:
         (``status()`` tells which). A recorded call can bring it earlier, so
         ask again after each ``record``.
         """
-        if self._dirty:
-            self._settle()
-        if self._status not in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
-            return None
-        found = self._run.dialer.next_start()
-        return None if isinstance(found, Wait) else from_epoch(found[0])
+        wakeup = self._wakeup_ts()
+        return None if wakeup is None else from_epoch(wakeup)
 
     def pause(self, now: datetime | str) -> None:
         """Stop new starts; calls in progress still record. ``resume`` goes on in the same order."""
@@ -551,6 +547,21 @@ class Engine:
         return engine
 
     # -- inside ---------------------------------------------------------------------
+
+    def _wakeup_ts(self) -> int | None:
+        """``next_wakeup()`` in epoch seconds."""
+        if self._dirty:
+            self._settle()
+        if self._status not in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
+            return None
+        found = self._run.dialer.next_start()
+        return None if isinstance(found, Wait) else found[0]
+
+    def _columns(self) -> tuple[int, str, int | None]:
+        """The clock, status and next wake-up (epoch seconds): what a store keeps of the
+        engine beside its snapshot, for choosing which campaign to serve next."""
+        wakeup = self._wakeup_ts()  # settles first: the status may change
+        return self._clock, self._status.value, wakeup
 
     def _decision(self, customer: int) -> Decision:
         """The decision about ``customer``'s latest recorded call."""

@@ -75,9 +75,13 @@ class SQLiteStore(Store):
         self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        execute = self._db.execute
         for sql, rows in writes:
-            self._db.executemany(sql, rows)
-        self._db.execute("COMMIT")
+            if len(rows) == 1:
+                execute(sql, rows[0])
+            else:
+                self._db.executemany(sql, rows)
+        execute("COMMIT")
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
@@ -91,6 +95,11 @@ class SQLiteStore(Store):
             if self._closed:
                 raise StoreError("the store is closed")
             return self._db.execute(sql, params).fetchone()  # alone, it is its own transaction
+
+    def _data_version(self) -> int:
+        # Read after BEGIN IMMEDIATE: with the write lock held, no commit can come between.
+        version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError)
