@@ -550,11 +550,11 @@ class Engine:
 
     def _wakeup_ts(self) -> int | None:
         """``next_wakeup()`` in epoch seconds."""
-        if self._dirty:
-            self._settle()
+        found = self._settle() if self._dirty else None
         if self._status not in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
             return None
-        found = self._run.dialer.next_start()
+        if found is None:
+            found = self._run.dialer.next_start()
         return None if isinstance(found, Wait) else found[0]
 
     def _columns(self) -> tuple[int, str, int | None]:
@@ -678,11 +678,12 @@ class Engine:
                 f"{iso_utc(from_epoch(saved_end))}; got {outcome} at {iso_utc(ended_at)}"
             )
 
-    def _settle(self) -> None:
-        """Expire what can no longer start, and notice when the campaign is finished."""
+    def _settle(self) -> tuple[int, Why] | Wait | None:
+        """Expire what can no longer start, and notice when the campaign is finished; the
+        dialer's next start, when it was asked (``None`` once the campaign is over)."""
         self._dirty = False
         if self._status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED):
-            return
+            return None
         run = self._run
         found = run.dialer.next_start()
         while run.dialer.closing:
@@ -697,6 +698,7 @@ class Engine:
         ):
             self._status = CampaignStatus.COMPLETED
         assert found is not Wait.BLOCKED or self._in_flight
+        return found
 
     def _log(self, op: str, args: dict[str, Any], result: Any) -> None:
         if self._journal is not None:

@@ -703,14 +703,14 @@ class Store:
                 "status = ? WHERE campaign = ?",
                 (seq, journal_bytes, clock, status, key),
             )
-            cached.row = row._replace(seq=seq, journal_bytes=journal_bytes)
+            cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
         else:
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
                 "status = ?, wakeup = ? WHERE campaign = ?",
                 (seq, journal_bytes, clock, status, wakeup, key),
             )
-            cached.row = row._replace(seq=seq, journal_bytes=journal_bytes, wakeup=wakeup)
+            cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
         cached.version = self._version
         return wakeup
 
