@@ -294,6 +294,35 @@ def test_a_refusal_after_catching_up_keeps_the_engine_in_step(opener: Opener) ->
     assert first.next_wakeup() == engine.next_wakeup()
 
 
+def test_a_worker_that_wrote_last_notices_another_workers_writes_before_its_next(
+    opener: Opener,
+) -> None:
+    """A worker keeps the campaign's row it wrote; a record by another worker in between,
+    and the reads the first makes meanwhile, must not leave it writing from that old row."""
+    first, second = opener(), opener()
+    first.add(campaign("a"), now=NOW)
+    engine = Engine(campaign("a"), now=NOW)
+    handed = first.due(T) + first.due(T + timedelta(seconds=30))
+    engine.due(T)
+    engine.due(T + timedelta(seconds=30))
+    assert ids(handed) == ["a/+14155550000#1", "a/+14155550001#1"]
+    ends = [T + timedelta(seconds=40), T + timedelta(seconds=50)]
+    for worker, attempt, end in zip((first, second), handed, ends, strict=True):
+        decision = worker.record(attempt.id, "Busy", end)
+        expected = engine.record(attempt.id.rpartition("/")[2], "Busy", end)
+        assert decision.model_dump() == {**expected.model_dump(), "attempt_id": attempt.id}
+        assert first.next_wakeup() == engine.next_wakeup()  # a read between the writes
+    # first's next writes start from the campaign's row: the one second wrote, not first's.
+    later = T + timedelta(minutes=1)
+    first.pause("a", later)
+    engine.pause(later)
+    first.resume("a", later)
+    engine.resume(later)
+    assert local(first.due(later)) == [(a.id, a.start, a.reason) for a in engine.due(later)]
+    assert first.status("a") == second.status("a") == engine.status()
+    assert ids(second.in_progress()) == ids(first.in_progress())
+
+
 def test_an_idle_worker_catches_up_across_checkpoints_by_another(
     opener: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
