@@ -488,6 +488,8 @@ class Store:
             (*self._split(attempt_id), attempt_id, outcome, ended)
             for attempt_id, outcome, ended in results
         ]
+        if not wanted:
+            return []
         decisions: list[Decision] = []
         with self._transaction(write=True):
             loaded: dict[str, tuple[_Row, _Cached]] = {}

@@ -3,11 +3,14 @@
 The file is in WAL mode, so readers never wait for the writer, and each
 operation takes the write lock at its start (``BEGIN IMMEDIATE``): processes
 sharing the file take turns, and a campaign's operations are serialised by
-that lock. ``synchronous=NORMAL`` (the default) keeps every committed
-operation through a crash of the process; ``durable=True`` (``FULL``) also
-through a power cut, at the price of a disk flush per operation. Several
-machines sharing one file over a network file system is not supported:
-use ``PostgresStore``.
+that lock. A worker reads ``PRAGMA data_version`` once it holds the lock:
+while it is the number it saw at its own last write, no other connection
+has committed since, and the campaign rows it wrote then are still the
+database's (it does not read them again). ``synchronous=NORMAL`` (the
+default) keeps every committed operation through a crash of the process;
+``durable=True`` (``FULL``) also through a power cut, at the price of a
+disk flush per operation. Several machines sharing one file over a network
+file system is not supported: use ``PostgresStore``.
 """
 
 from __future__ import annotations
