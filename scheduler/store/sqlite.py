@@ -99,10 +99,11 @@ class SQLiteStore(Store):
                 raise StoreError("the store is closed")
             return self._db.execute(sql, params).fetchone()  # alone, it is its own transaction
 
-    def _data_version(self) -> int:
+    def _data_version(self) -> int | None:
         # Read after BEGIN IMMEDIATE: with the write lock held, no commit can come between.
-        version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
-        return version
+        # A SQLite older than 3.8.7 ignores the pragma and gives no row.
+        row = self._db.execute("PRAGMA data_version").fetchone()
+        return None if row is None else int(row[0])
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError)
