@@ -379,12 +379,8 @@ class Engine:
         (``status()`` tells which). A recorded call can bring it earlier, so
         ask again after each ``record``.
         """
-        if self._dirty:
-            self._settle()
-        if self._status not in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
-            return None
-        found = self._run.dialer.next_start()
-        return None if isinstance(found, Wait) else from_epoch(found[0])
+        wakeup = self._wakeup_ts()
+        return None if wakeup is None else from_epoch(wakeup)
 
     def pause(self, now: datetime | str) -> None:
         """Stop new starts; calls in progress still record. ``resume`` goes on in the same order."""
@@ -552,6 +548,21 @@ class Engine:
 
     # -- inside ---------------------------------------------------------------------
 
+    def _wakeup_ts(self) -> int | None:
+        """``next_wakeup()`` in epoch seconds."""
+        found = self._settle() if self._dirty else None
+        if self._status not in (CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE):
+            return None
+        if found is None:
+            found = self._run.dialer.next_start()
+        return None if isinstance(found, Wait) else found[0]
+
+    def _columns(self) -> tuple[int, str, int | None]:
+        """The clock, status and next wake-up (epoch seconds): what a store keeps of the
+        engine beside its snapshot, for choosing which campaign to serve next."""
+        wakeup = self._wakeup_ts()  # settles first: the status may change
+        return self._clock, self._status.value, wakeup
+
     def _decision(self, customer: int) -> Decision:
         """The decision about ``customer``'s latest recorded call."""
         run = self._run
@@ -667,11 +678,12 @@ class Engine:
                 f"{iso_utc(from_epoch(saved_end))}; got {outcome} at {iso_utc(ended_at)}"
             )
 
-    def _settle(self) -> None:
-        """Expire what can no longer start, and notice when the campaign is finished."""
+    def _settle(self) -> tuple[int, Why] | Wait | None:
+        """Expire what can no longer start, and notice when the campaign is finished; the
+        dialer's next start, when it was asked (``None`` once the campaign is over)."""
         self._dirty = False
         if self._status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED):
-            return
+            return None
         run = self._run
         found = run.dialer.next_start()
         while run.dialer.closing:
@@ -686,6 +698,7 @@ class Engine:
         ):
             self._status = CampaignStatus.COMPLETED
         assert found is not Wait.BLOCKED or self._in_flight
+        return found
 
     def _log(self, op: str, args: dict[str, Any], result: Any) -> None:
         if self._journal is not None:

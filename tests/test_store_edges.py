@@ -294,6 +294,35 @@ def test_a_refusal_after_catching_up_keeps_the_engine_in_step(opener: Opener) ->
     assert first.next_wakeup() == engine.next_wakeup()
 
 
+def test_a_worker_that_wrote_last_notices_another_workers_writes_before_its_next(
+    opener: Opener,
+) -> None:
+    """A worker keeps the campaign's row it wrote; a record by another worker in between,
+    and the reads the first makes meanwhile, must not leave it writing from that old row."""
+    first, second = opener(), opener()
+    first.add(campaign("a"), now=NOW)
+    engine = Engine(campaign("a"), now=NOW)
+    handed = first.due(T) + first.due(T + timedelta(seconds=30))
+    engine.due(T)
+    engine.due(T + timedelta(seconds=30))
+    assert ids(handed) == ["a/+14155550000#1", "a/+14155550001#1"]
+    ends = [T + timedelta(seconds=40), T + timedelta(seconds=50)]
+    for worker, attempt, end in zip((first, second), handed, ends, strict=True):
+        decision = worker.record(attempt.id, "Busy", end)
+        expected = engine.record(attempt.id.rpartition("/")[2], "Busy", end)
+        assert decision.model_dump() == {**expected.model_dump(), "attempt_id": attempt.id}
+        assert first.next_wakeup() == engine.next_wakeup()  # a read between the writes
+    # first's next writes start from the campaign's row: the one second wrote, not first's.
+    later = T + timedelta(minutes=1)
+    first.pause("a", later)
+    engine.pause(later)
+    first.resume("a", later)
+    engine.resume(later)
+    assert local(first.due(later)) == [(a.id, a.start, a.reason) for a in engine.due(later)]
+    assert first.status("a") == second.status("a") == engine.status()
+    assert ids(second.in_progress()) == ids(first.in_progress())
+
+
 def test_an_idle_worker_catches_up_across_checkpoints_by_another(
     opener: Opener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -539,3 +568,64 @@ def test_reads_neither_wait_for_a_write_in_progress_nor_see_its_half(opener: Ope
     assert during == before
     assert store.in_progress() == []
     assert store.status("a")["customers"]["done"] == 1
+
+
+def test_record_many_answers_as_record_one_by_one_across_campaigns(opener: Opener) -> None:
+    store, other = opener(), opener()
+    engines = {key: Engine(campaign(key), now=NOW) for key in ("a", "b")}
+    for key in engines:
+        store.add(campaign(key), now=NOW)
+    handed = store.due(T) + store.due(T + timedelta(seconds=30))
+    for engine in engines.values():
+        engine.due(T)
+        engine.due(T + timedelta(seconds=30))
+    assert sorted(ids(handed)) == [
+        "a/+14155550000#1",
+        "a/+14155550001#1",
+        "b/+14155550000#1",
+        "b/+14155550001#1",
+    ]
+    results = [
+        (a.id, outcome, a.start + timedelta(seconds=45))
+        for a, outcome in zip(handed, ("Busy", "success", "No Answer", "Busy"), strict=True)
+    ]
+    # The first result twice: the same decision, kept once.
+    decisions = other.record_many([*results, results[0]])
+    expected = []
+    for attempt_id, outcome, end in [*results, results[0]]:
+        key, _, engine_id = attempt_id.rpartition("/")
+        decision = engines[key].record(engine_id, outcome, end)
+        expected.append({**decision.model_dump(), "attempt_id": attempt_id})
+    assert [d.model_dump() for d in decisions] == expected
+    assert store.in_progress() == other.in_progress() == []
+    later = T + timedelta(minutes=11)
+    handed_later = store.due(later)
+    assert sorted(local(handed_later)) == sorted(
+        (a.id, a.start, a.reason) for engine in engines.values() for a in engine.due(later)
+    )
+    for key, engine in engines.items():
+        assert store.status(key) == other.status(key) == engine.status()
+        assert [c["outcome"] for c in store.calls(key)] == [
+            outcome for attempt_id, outcome, _ in results if attempt_id.startswith(f"{key}/")
+        ]
+
+
+def test_record_many_with_a_refused_result_keeps_none_of_them(opener: Opener) -> None:
+    store = opener()
+    store.add(campaign("a"), now=NOW)
+    store.add(campaign("b"), now=NOW)
+    engine = Engine(campaign("a"), now=NOW)
+    handed = store.due(T)
+    engine.due(T)
+    end = T + timedelta(seconds=45)
+    first = next(a for a in handed if a.campaign == "a")
+    with pytest.raises(StoreError, match="unknown attempt id"):
+        store.record_many(
+            [(a.id, "Busy", end) for a in handed] + [("b/+14155559999#1", "Busy", end)]
+        )
+    assert sorted(ids(store.in_progress())) == sorted(ids(handed))
+    # The batch was never taken: the call can still be recorded with another result.
+    decision = store.record(first.id, "No Answer", end)
+    expected = engine.record(first.id.rpartition("/")[2], "No Answer", end)
+    assert decision.model_dump() == {**expected.model_dump(), "attempt_id": first.id}
+    assert store.status("a") == engine.status()

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 from scheduler.engine import Decision, Engine, EngineError, _decision
 from scheduler.journal import JournalError, replay_into
 from scheduler.spec import Campaign
-from scheduler.times import check_now, epoch_seconds, from_epoch, iso_utc, parse_instant
+from scheduler.times import check_now, from_epoch, iso_utc
 
 __all__ = ["SCHEMA_VERSION", "Store", "StoreError", "StoredAttempt"]
 
@@ -132,6 +132,31 @@ class StoredAttempt(NamedTuple):
         }
 
 
+class _Row(NamedTuple):
+    """A campaign's row: where its journal is, and when the campaign next needs ``due``."""
+
+    seq: int
+    checkpoint_seq: int
+    checkpoint_bytes: int
+    journal_bytes: int
+    wakeup: int | None
+
+    @classmethod
+    def read(cls, values: Sequence[Any]) -> _Row:
+        """The row from the columns of ``_ROW`` as the database gives them."""
+        seq, checkpoint_seq, checkpoint_bytes, journal_bytes, wakeup = values
+        return cls(
+            int(seq),
+            int(checkpoint_seq),
+            int(checkpoint_bytes),
+            int(journal_bytes),
+            None if wakeup is None else int(wakeup),
+        )
+
+
+_ROW = "seq, checkpoint_seq, checkpoint_bytes, journal_bytes, wakeup"
+
+
 @dataclass(slots=True)
 class _Cached:
     """This worker's engine of one campaign, and the journal position it has reached."""
@@ -140,31 +165,21 @@ class _Cached:
     seq: int
     # The engine appends each call it takes here; the store writes and clears it.
     journal: list[dict[str, Any]]
+    # The campaign's row as this worker last read or wrote it in a write transaction, and
+    # the database's data version then: still the row while that version is current.
+    row: _Row | None = None
+    version: int | None = None
 
 
-class _Row(NamedTuple):
-    """A campaign's row: where its journal is, and what was last said of it."""
-
-    seq: int
-    checkpoint_seq: int
-    checkpoint_bytes: int
-    journal_bytes: int
-
-    @classmethod
-    def read(cls, values: Sequence[Any]) -> _Row:
-        """The row from the columns of ``_ROW`` as the database gives them."""
-        return cls(*(int(v) for v in values))
-
-
-_ROW = "seq, checkpoint_seq, checkpoint_bytes, journal_bytes"
 _OPEN_CALLS = (
     "SELECT id, campaign, phone, number, start_ts, due_ts, reason FROM scheduler_calls "
     "WHERE outcome IS NULL"
 )
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# One encoder for every entry and snapshot: json.dumps builds a new one per call when
+# given separators.
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class Store:
@@ -187,9 +202,11 @@ class Store:
         self._cache: dict[str, _Cached] = {}
         self._mutex = threading.RLock()
         self._closed = False
-        # The campaign the current transaction loaded, and the writes it will make.
-        self._touched: str | None = None
+        # The campaigns the current transaction loaded, and the writes it will make.
+        self._touched: list[str] = []
         self._pending: list[tuple[str, Sequence[Sequence[Any]]]] = []
+        # The database's data version in the current write transaction (None: not known).
+        self._version: int | None = None
 
     # -- what each database defines ------------------------------------------------
 
@@ -210,6 +227,12 @@ class Store:
     def _is_duplicate(self, error: Exception) -> bool:
         """Whether ``error`` is a primary key that already exists."""
         raise NotImplementedError
+
+    def _data_version(self) -> int | None:
+        """A number that stays the same, from one write transaction of this connection to
+        the next, only when no other connection has committed in between; ``None`` when
+        the database gives no such number (every row is then read again)."""
+        return None
 
     def _close(self) -> None:
         raise NotImplementedError
@@ -258,17 +281,19 @@ class Store:
         with self._mutex:
             if self._closed:
                 raise StoreError("the store is closed")
-            self._touched = None
+            self._touched = []
             self._pending = []
             self._begin(write)
             try:
+                self._version = self._data_version() if write else None
                 yield
                 self._commit(self._pending)
             except BaseException as error:
                 # An engine that took a call whose transaction did not commit is ahead of
                 # the database: drop it. A refusal (StoreError) changed nothing.
-                if not isinstance(error, StoreError) and self._touched is not None:
-                    self._cache.pop(self._touched, None)
+                if not isinstance(error, StoreError):
+                    for key in self._touched:
+                        self._cache.pop(key, None)
                 self._rollback()
                 raise
 
@@ -293,13 +318,14 @@ class Store:
         engine = Engine(campaign, now=now, journal=journal, history=history)
         state = _compact(engine.snapshot())
         spec = campaign.model_dump_json(by_alias=True, exclude_unset=True)
+        clock, status, wakeup = engine._columns()
         with self._transaction(write=True):
             try:
                 self._execute(
                     "INSERT INTO scheduler_campaigns (campaign, seq, checkpoint_seq, "
                     "checkpoint_bytes, journal_bytes, clock, status, wakeup) "
                     "VALUES (?, 0, 0, ?, 0, ?, ?, ?)",
-                    (key, len(state), *self._columns(engine)),
+                    (key, len(state), clock, status, wakeup),
                 )
             except Exception as error:
                 if self._is_duplicate(error):
@@ -313,7 +339,9 @@ class Store:
                 "VALUES (?, ?, 0, ?)",
                 (key, spec, state),
             )
-        self._cache[key] = _Cached(engine, 0, journal)
+            version = self._version
+        row = _Row(0, 0, len(state), 0, wakeup)
+        self._cache[key] = _Cached(engine, 0, journal, row, version)
         return key
 
     def due(self, now: datetime | str, *, limit: int | None = None) -> list[StoredAttempt]:
@@ -439,12 +467,57 @@ class Store:
             cached = self._load(key, row)
             decision = self._call(key, cached.engine.record, engine_id, outcome, ended_at)
             if cached.journal:  # not the same result again
+                # The end as the engine's journal entry gives it: parsed once, not again.
+                ended = cached.journal[-1]["endedAt"]
                 self._write(
                     "UPDATE scheduler_calls SET outcome = ?, ended = ? WHERE id = ?",
-                    (outcome, iso_utc(parse_instant(ended_at, "ended_at")), attempt_id),
+                    (outcome, ended, attempt_id),
                 )
                 self._save(key, cached, row)
         return _decision({**decision.__dict__, "attempt_id": attempt_id})
+
+    def record_many(self, results: Iterable[tuple[str, str, datetime | str]]) -> list[Decision]:
+        """Take several results at once, each ``(attempt_id, outcome, ended_at)``: the
+        decisions of ``record``, in order, kept in one transaction.
+
+        For a host that receives results in bursts: one commit for all of them
+        instead of one each. All are kept or none: a result ``record`` would
+        refuse refuses the whole call, with ``StoreError`` naming it.
+        """
+        wanted = [
+            (*self._split(attempt_id), attempt_id, outcome, ended)
+            for attempt_id, outcome, ended in results
+        ]
+        if not wanted:
+            return []
+        decisions: list[Decision] = []
+        with self._transaction(write=True):
+            loaded: dict[str, tuple[_Row, _Cached]] = {}
+            try:
+                # Rows are locked in one order, so that two workers' batches never wait
+                # for each other in a circle.
+                for key in sorted({key for key, *_ in wanted}):
+                    row = self._row(key, lock=True)
+                    loaded[key] = (row, self._load(key, row))
+                for key, engine_id, attempt_id, outcome, ended_at in wanted:
+                    row, cached = loaded[key]
+                    entries = len(cached.journal)
+                    decision = self._call(key, cached.engine.record, engine_id, outcome, ended_at)
+                    if len(cached.journal) > entries:  # not the same result again
+                        self._write(
+                            "UPDATE scheduler_calls SET outcome = ?, ended = ? WHERE id = ?",
+                            (outcome, cached.journal[-1]["endedAt"], attempt_id),
+                        )
+                    decisions.append(_decision({**decision.__dict__, "attempt_id": attempt_id}))
+            except StoreError:
+                # The results before the refused one moved their engines: drop them.
+                for key in self._touched:
+                    self._cache.pop(key, None)
+                raise
+            for key, (row, cached) in loaded.items():
+                if cached.journal:
+                    self._save(key, cached, row)
+        return decisions
 
     def next_wakeup(self) -> datetime | None:
         """The earliest instant at which ``due`` can hand out a call, across all campaigns.
@@ -572,6 +645,11 @@ class Store:
             raise StoreError(f"campaign {key!r}: {error}") from None
 
     def _row(self, key: str, *, lock: bool) -> _Row:
+        if lock and self._version is not None:
+            cached = self._cache.get(key)
+            # Nobody else has committed since this worker last had the row: it is the same.
+            if cached is not None and cached.version == self._version and cached.row is not None:
+                return cached.row
         row = self._execute(
             f"SELECT {_ROW} FROM scheduler_campaigns WHERE campaign = ?"
             f"{self._lock_row if lock else ''}",
@@ -583,7 +661,7 @@ class Store:
 
     def _load(self, key: str, row: _Row) -> _Cached:
         """This worker's engine of ``key`` brought to the row's journal position."""
-        self._touched = key
+        self._touched.append(key)
         cached = self._cache.get(key)
         if cached is None or cached.seq < row.checkpoint_seq or cached.seq > row.seq:
             cached = self._from_checkpoint(key)
@@ -608,6 +686,7 @@ class Store:
                 ) from None
             cached.journal.clear()
             cached.seq = row.seq
+        cached.row, cached.version = row, self._version
         self._cache[key] = cached
         return cached
 
@@ -647,7 +726,7 @@ class Store:
         cached.seq = seq
         engine = cached.engine
         journal_bytes = row.journal_bytes + written
-        columns = self._columns(engine)
+        clock, status, wakeup = engine._columns()
         if journal_bytes >= max(MIN_CHECKPOINT_BYTES, CHECKPOINT_RATIO * row.checkpoint_bytes):
             state = _compact(engine.snapshot())
             self._write(
@@ -658,25 +737,26 @@ class Store:
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, checkpoint_seq = ?, checkpoint_bytes = ?, "
                 "journal_bytes = 0, clock = ?, status = ?, wakeup = ? WHERE campaign = ?",
-                (seq, seq, len(state), *columns, key),
+                (seq, seq, len(state), clock, status, wakeup, key),
             )
+            cached.row = _Row(seq, seq, len(state), 0, wakeup)
+        elif wakeup == row.wakeup:
+            # Setting the wake-up rewrites its index entry even when it is the same value.
+            self._write(
+                "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
+                "status = ? WHERE campaign = ?",
+                (seq, journal_bytes, clock, status, key),
+            )
+            cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
         else:
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
                 "status = ?, wakeup = ? WHERE campaign = ?",
-                (seq, journal_bytes, *columns, key),
+                (seq, journal_bytes, clock, status, wakeup, key),
             )
-        return columns[2]
-
-    @staticmethod
-    def _columns(engine: Engine) -> tuple[int, str, int | None]:
-        """The engine's clock, status and next wake-up, as the campaign's row keeps them."""
-        wakeup = engine.next_wakeup()
-        return (
-            epoch_seconds(engine.clock),
-            engine.campaign_status.value,
-            None if wakeup is None else epoch_seconds(wakeup),
-        )
+            cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
+        cached.version = self._version
+        return wakeup
 
     @staticmethod
     def _split(attempt_id: str) -> tuple[str, str]:

@@ -3,11 +3,14 @@
 The file is in WAL mode, so readers never wait for the writer, and each
 operation takes the write lock at its start (``BEGIN IMMEDIATE``): processes
 sharing the file take turns, and a campaign's operations are serialised by
-that lock. ``synchronous=NORMAL`` (the default) keeps every committed
-operation through a crash of the process; ``durable=True`` (``FULL``) also
-through a power cut, at the price of a disk flush per operation. Several
-machines sharing one file over a network file system is not supported:
-use ``PostgresStore``.
+that lock. A worker reads ``PRAGMA data_version`` once it holds the lock:
+while it is the number it saw at its own last write, no other connection
+has committed since, and the campaign rows it wrote then are still the
+database's (it does not read them again). ``synchronous=NORMAL`` (the
+default) keeps every committed operation through a crash of the process;
+``durable=True`` (``FULL``) also through a power cut, at the price of a
+disk flush per operation. Several machines sharing one file over a network
+file system is not supported: use ``PostgresStore``.
 """
 
 from __future__ import annotations
@@ -75,9 +78,13 @@ class SQLiteStore(Store):
         self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     def _commit(self, writes: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        execute = self._db.execute
         for sql, rows in writes:
-            self._db.executemany(sql, rows)
-        self._db.execute("COMMIT")
+            if len(rows) == 1:
+                execute(sql, rows[0])
+            else:
+                self._db.executemany(sql, rows)
+        execute("COMMIT")
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
@@ -91,6 +98,12 @@ class SQLiteStore(Store):
             if self._closed:
                 raise StoreError("the store is closed")
             return self._db.execute(sql, params).fetchone()  # alone, it is its own transaction
+
+    def _data_version(self) -> int | None:
+        # Read after BEGIN IMMEDIATE: with the write lock held, no commit can come between.
+        # A SQLite older than 3.8.7 ignores the pragma and gives no row.
+        row = self._db.execute("PRAGMA data_version").fetchone()
+        return None if row is None else int(row[0])
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError)
