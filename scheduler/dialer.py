@@ -540,7 +540,36 @@ class Dialer:
             return Wait.LATER
         self.clock = at
         self.last_start = at
-        due, customer, number = self._pop_best(g, at)
+        if not simple:
+            due, customer, number = self._pop_best(g, at)
+            return at, why, due, customer, number
+        # `_pop_best` for a group with only its list and its retries, written out: a plan
+        # takes this way once per attempt.
+        stamp = stamps[g] = stamp + 1
+        took_retry = bool(retries) and retries[0][0] <= at
+        if took_retry:
+            due, customer, number = heapq.heappop(retries)
+        else:
+            due, customer = firsts.popleft()
+            number = 1
+        head = retries[0] if retries else None
+        if head is not None and head[0] <= at:
+            rank = self._rank[g] = (0, head[0], head[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+        elif firsts and firsts[0][0] <= at:
+            head_first = firsts[0]
+            rank = self._rank[g] = (1, head_first[0], head_first[1], g, stamp)
+            heapq.heapreplace(ready, rank)
+            if took_retry and head is not None:
+                heapq.heappush(waiting, (head[0], g, -1))
+        else:
+            heapq.heappop(ready)
+            self._rank[g] = None
+            following = firsts[0][0] if firsts else None
+            if head is not None and (following is None or head[0] < following):
+                following = head[0]
+            if following is not None:
+                heapq.heappush(waiting, (following, g, stamp))
         return at, why, due, customer, number
 
     def _one_taker(self) -> _TakeOne:
