@@ -31,11 +31,11 @@ import bisect
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from scheduler.reasons import Clocks, duration, holiday_on
-from scheduler.retry import Finish, check_outcome
+from scheduler.retry import OUTCOME_SET, Finish, check_outcome
 from scheduler.run import Run
 from scheduler.spec import Campaign
 from scheduler.times import (
@@ -95,17 +95,21 @@ class Violation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
+class _Call(NamedTuple):
+    # The exact instants, in microseconds, for every comparison of times; a log sorts
+    # as plain tuples, by start and then by row.
+    start_us: int
     row: int
-    phone: str
     start: int  # whole epoch seconds, rounded down: windows are whole seconds
-    start_us: int  # the exact instants, in microseconds, for every comparison of times
+    phone: str
     end_us: int
     outcome: str
 
 
 _US = 1_000_000
+# What times.epoch_seconds counts from and in, for the reading of a million calls.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 
 
 def _microseconds(t: datetime) -> int:
@@ -125,28 +129,60 @@ def _field(row: Any, name: str, index: int) -> Any:
 
 def _read(calls: Iterable[Any]) -> list[_Call]:
     read: list[_Call] = []
+    append = read.append
+    outcomes = OUTCOME_SET
     for index, row in enumerate(calls, 1):
-        phone = _field(row, "phone", index)
-        if not isinstance(phone, str) or not phone:
-            raise AuditError(
-                f"call {index}: phone must be a text such as '+14155550001', got {phone!r}"
-            )
-        try:
-            start = parse_instant(_field(row, "start", index), "start")
-            end = parse_instant(_field(row, "end", index), "end")
-            outcome = check_outcome(_field(row, "outcome", index))
-        except (TypeError, ValueError) as error:
-            if isinstance(error, AuditError):
-                raise
-            raise AuditError(f"call {index} ({phone}): {error}") from None
-        start_us = _microseconds(start)
-        end_us = _microseconds(end)
-        if end_us < start_us:
-            raise AuditError(
-                f"call {index} ({phone}): end {iso_utc(end)} is before start {iso_utc(start)}"
-            )
-        read.append(_Call(index, phone, start_us // _US, start_us, end_us, outcome))
+        # The usual row, a dict of aware datetimes and a known outcome, read directly;
+        # anything else (and every error) goes the long way, which names the problem.
+        if type(row) is dict:
+            phone = row.get("phone")
+            start = row.get("start")
+            end = row.get("end")
+            outcome = row.get("outcome")
+            if (
+                type(phone) is str
+                and phone
+                and type(start) is datetime
+                and type(end) is datetime
+                and type(outcome) is str
+                and outcome in outcomes
+            ):
+                # As _microseconds; a naive datetime cannot be taken from the aware epoch.
+                try:
+                    start_us = (start - _EPOCH) // _SECOND * _US + start.microsecond
+                    end_us = (end - _EPOCH) // _SECOND * _US + end.microsecond
+                except (TypeError, ValueError):
+                    pass
+                else:
+                    if end_us >= start_us:
+                        append(_Call(start_us, index, start_us // _US, phone, end_us, outcome))
+                        continue
+        append(_read_row(row, index))
     return read
+
+
+def _read_row(row: Any, index: int) -> _Call:
+    """Call number ``index`` of the log, every field checked."""
+    phone = _field(row, "phone", index)
+    if not isinstance(phone, str) or not phone:
+        raise AuditError(
+            f"call {index}: phone must be a text such as '+14155550001', got {phone!r}"
+        )
+    try:
+        start = parse_instant(_field(row, "start", index), "start")
+        end = parse_instant(_field(row, "end", index), "end")
+        outcome = check_outcome(_field(row, "outcome", index))
+    except (TypeError, ValueError) as error:
+        if isinstance(error, AuditError):
+            raise
+        raise AuditError(f"call {index} ({phone}): {error}") from None
+    start_us = _microseconds(start)
+    end_us = _microseconds(end)
+    if end_us < start_us:
+        raise AuditError(
+            f"call {index} ({phone}): end {iso_utc(end)} is before start {iso_utc(start)}"
+        )
+    return _Call(start_us, index, start_us // _US, phone, end_us, outcome)
 
 
 def audit(
@@ -170,7 +206,8 @@ def audit(
     ...     "start": "2026-03-09T22:15:00Z", "end": "2026-03-09T22:16:00Z"}])]
     ['outside-window']
     """
-    log = sorted(_read(calls), key=lambda call: (call.start_us, call.row))
+    log = _read(calls)
+    log.sort()  # by start, then by row
     first = log[0].start if log else 0
     run = Run(campaign, clock=first, history=history)
     run.add(campaign.unique_phones(), first)
@@ -189,52 +226,73 @@ def audit(
         text = f"{local:%Y-%m-%d %H:%M:%S}" + (f".{local:%f}".rstrip("0") if us % _US else "")
         return f"{text} in {tz.key}"
 
-    previous: dict[str, _Call] = {}
-    numbers: dict[str, int] = {}
+    index, group_of, caps_of = run.index, run.group, run.caps
+    calendars, contexts = run.calendars, run.contexts
+    after, attempts = policy.rule(), policy.attempts
+    max_concurrency = campaign.max_concurrency
+    heappush, heappop, bisect_right = heapq.heappush, heapq.heappop, bisect.bisect_right
+    # Per calendar, the window piece that held its last call: every instant of a piece is
+    # inside the calendar, which is every window and rule of its customers at once, so a
+    # call in it breaks none of them, and the next calls of a day mostly fall in it too.
+    pieces = [(0, 0)] * len(calendars)
+    previous: list[_Call | None] = [None] * len(run.phones)  # per customer, its last call
+    numbers = [0] * len(run.phones)  # per customer, its last attempt number
+    strangers: dict[str, int] = {}  # the same, per phone that is not a customer's
     starts = {c: [t * _US for t in s] for c, s in run.starts.items()}
     running: list[int] = []  # ends of calls in progress, a heap
     last_start: int | None = None
     interval = campaign.call_interval_seconds * _US if campaign.scheduling_mode == "even" else 0
     for call in log:
-        customer = run.index.get(call.phone)
-        number = numbers.get(call.phone, 0) + 1
-        numbers[call.phone] = number
-        while running and running[0] <= call.start_us:
-            heapq.heappop(running)
-        if len(running) >= campaign.max_concurrency:
+        start_us = call.start_us
+        customer = index.get(call.phone)
+        if customer is None:
+            number = strangers.get(call.phone, 0) + 1
+            strangers[call.phone] = number
+        else:
+            number = numbers[customer] + 1
+            numbers[customer] = number
+        while running and running[0] <= start_us:
+            heappop(running)
+        if len(running) >= max_concurrency:
             busy = "1 call was" if len(running) == 1 else f"{len(running)} calls were"
             report(
                 call, number, "concurrency", None,
                 f"started at {at(call.start_us)} while {busy} in progress; "
                 f"maxConcurrency is {campaign.max_concurrency}",
             )  # fmt: skip
-        if interval and last_start is not None and call.start_us - last_start < interval:
-            gap = call.start_us - last_start
+        if interval and last_start is not None and start_us - last_start < interval:
+            gap = start_us - last_start
             report(
                 call, number, "pacing", None,
                 f"started {gap / _US:g} s after the previous call; callIntervalSeconds is "
                 f"{interval // _US} (even pacing)",
             )  # fmt: skip
-        heapq.heappush(running, call.end_us)
-        last_start = call.start_us
+        heappush(running, call.end_us)
+        last_start = start_us
         if customer is None:
             report(
                 call, number, "unknown-customer", None,
                 f"{call.phone} is not a customer of this campaign",
             )  # fmt: skip
             continue
-        context = run.context(customer)
-        _check_place(call, number, run, customer, context.clocks, report, at)
-        before = previous.get(call.phone)
-        previous[call.phone] = call
-        if number > policy.attempts:
+        group = group_of[customer]
+        piece = pieces[group]
+        if not piece[0] <= call.start < piece[1]:
+            held = calendars[group].piece_ts(call.start)
+            if held is None:
+                _check_place(call, number, run, contexts[group].clocks, report, at)
+            else:
+                pieces[group] = held
+        before = previous[customer]
+        previous[customer] = call
+        if number > attempts:
             report(
                 call, number, "too-many-attempts", None,
                 f"attempt {number}, but callRetries {policy.retries} allows "
                 f"{policy.attempts} attempts",
             )  # fmt: skip
         if before is not None:
-            if call.start_us < before.end_us:
+            if start_us < before.end_us:
                 report(
                     call, number, "overlap", None,
                     f"started at {at(call.start_us)}, before the previous call ended at "
@@ -242,8 +300,8 @@ def audit(
                 )  # fmt: skip
             # The retry rule on whole seconds (an end rounded up); the delay on the exact end.
             end_ceil = -(-before.end_us // _US)
-            follow = policy.after(
-                run.calendars[run.group[customer]], before.outcome, number - 1, before.start,
+            follow = after(
+                calendars[group], before.outcome, number - 1, before.start,
                 max(end_ceil, before.start + 1),
             )  # fmt: skip
             if follow is Finish.DONE:
@@ -261,7 +319,7 @@ def audit(
                 due_us = before.end_us + policy.delay * _US
                 if policy.next_day and follow > end_ceil + policy.delay:
                     due_us = follow * _US  # the first window of a later day set it
-                if call.start_us < due_us:
+                if start_us < due_us:
                     mode = "next_day" if policy.next_day else "fixed"
                     report(
                         call, number, "retry-too-early", None,
@@ -269,19 +327,19 @@ def audit(
                         f"({mode}, retryDelaySeconds {policy.delay} after the previous call "
                         f"ended at {at(before.end_us)})",
                     )  # fmt: skip
-        caps = run.caps[customer]
+        caps = caps_of[customer]
         if caps:
             history_starts = starts.setdefault(customer, [])
             for name, calls_allowed, seconds in caps:
-                lo = bisect.bisect_right(history_starts, call.start_us - seconds * _US)
-                hi = bisect.bisect_right(history_starts, call.start_us)
+                lo = bisect_right(history_starts, start_us - seconds * _US)
+                hi = bisect_right(history_starts, start_us)
                 if hi - lo >= calls_allowed:
                     report(
                         call, number, "cap", name,
                         f"{name} allows {calls_allowed} calls in {duration(seconds)}; this is "
-                        f"call {hi - lo + 1} since {at(call.start_us - seconds * _US)}",
+                        f"call {hi - lo + 1} since {at(start_us - seconds * _US)}",
                     )  # fmt: skip
-            bisect.insort(history_starts, call.start_us)
+            bisect.insort(history_starts, start_us)
     found.sort(key=lambda item: (item[0], item[1]))
     return [violation for _, _, violation in found]
 
@@ -290,7 +348,6 @@ def _check_place(
     call: _Call,
     number: int,
     run: Run,
-    customer: int,
     clocks: Clocks | None,
     report: Any,
     at: Any,
