@@ -40,7 +40,7 @@ PROBE = 3600
 # comes round at least twice in it, past any startDate the strategies draw.
 HORIZON = 16 * DAY
 
-# Whole days missing or doubled, and midnight or odd-sized shifts (dst-catalogue.md).
+# Whole days missing or doubled, and midnight or odd-sized shifts.
 RARE_CHANGES: list[tuple[str, datetime]] = [
     ("Pacific/Apia", datetime(2011, 12, 30, 10, tzinfo=UTC)),
     ("Pacific/Fakaofo", datetime(2011, 12, 30, 11, tzinfo=UTC)),

@@ -1,7 +1,7 @@
 """The wall-clock rule of the README's Semantics, scenario by scenario, to the second.
 
 Every expected instant below is written out in UTC; the local readings behind
-them come from dst-catalogue.md (tzdata 2026f, read from the tzdata package).
+them come from the tzdata package (2026f).
 """
 
 from __future__ import annotations
