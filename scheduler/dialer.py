@@ -71,6 +71,13 @@ _LINE: Final = int(Why.LINE)
 _QUEUE: Final = int(Why.QUEUE)
 
 
+def _opens_piece(calendar: Calendar, ts: int) -> bool:
+    """Whether ``ts`` is where the window piece of ``calendar.next_open_ts(ts)`` begins:
+    a start at the clock's instant that the window's opening explains."""
+    found = calendar.next_open_piece_ts(ts)
+    return found is not None and found[0] == found[1][0]
+
+
 class _TakeOne(Protocol):
     def __call__(self, until: int | None, take: bool = True) -> Start | Wait: ...
 
@@ -518,7 +525,7 @@ class Dialer:
         # What set the instant, in the order of the constraints in `_candidate`.
         if due == at:
             why = _DUE
-        elif why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]:
+        elif why == _NOW and _opens_piece(calendar, at):
             why = _WINDOW
         gate = self.gate
         if gate is not None:
@@ -580,7 +587,8 @@ class Dialer:
         group = self._groups[0]
         firsts, retries, calendar = group.firsts, group.retries, group.calendar
         running, lines, interval = self.running, self.lines, self.interval
-        next_open_ts, popleft, heappop = calendar.next_open_ts, firsts.popleft, heapq.heappop
+        next_open_piece_ts, popleft = calendar.next_open_piece_ts, firsts.popleft
+        heappop = heapq.heappop
         idle, blocked, closed, later = Wait.IDLE, Wait.BLOCKED, Wait.CLOSED, Wait.LATER
 
         def take_one(until: int | None, take: bool = True) -> Start | Wait:
@@ -615,18 +623,22 @@ class Dialer:
                 at = due
                 why = _DUE
             hint = calendar.hint
-            opening = at if hint[0] <= at < hint[1] else next_open_ts(at)
-            if opening is None:
-                # With every line busy and some ends unknown, a line may come free
-                # earlier: no window after `at` does not yet mean none is left.
-                if why != _DUE and unknown and len(running) + unknown >= lines:
-                    return blocked
-                self.closing.append(0)
-                return closed
+            if hint[0] <= at < hint[1]:
+                opening, piece_start = at, hint[0]
+            else:
+                found = next_open_piece_ts(at)
+                if found is None:
+                    # With every line busy and some ends unknown, a line may come free
+                    # earlier: no window after `at` does not yet mean none is left.
+                    if why != _DUE and unknown and len(running) + unknown >= lines:
+                        return blocked
+                    self.closing.append(0)
+                    return closed
+                opening, piece_start = found[0], found[1][0]
             if opening > at:
                 at = opening
                 why = _WINDOW
-            elif why == _NOW and calendar.hint[0] == at:
+            elif why == _NOW and piece_start == at:
                 why = _WINDOW  # the clock (a host's now) sits on the opening: it explains it
             if not take:
                 return at, why, 0, 0, 0
@@ -718,13 +730,14 @@ class Dialer:
         if due is None:
             return Wait.IDLE
         start, start_why = (due, _DUE) if due >= at else (at, why)
-        opening = group.calendar.next_open_ts(start)
-        if opening is None:
+        found = group.calendar.next_open_piece_ts(start)
+        if found is None:
             if uncertain and due < at:
                 return Wait.BLOCKED
             self.closing.append(g)
             return Wait.CLOSED
-        if opening > start or (start_why == _NOW and group.calendar.hint[0] == start):
+        opening = found[0]
+        if opening > start or (start_why == _NOW and found[1][0] == start):
             return opening, _WINDOW  # on a now that sits on the opening, the opening explains it
         return start, start_why
 
@@ -818,9 +831,7 @@ class Dialer:
                     # What set the instant, in the order of the constraints in `_candidate`.
                     if groups[g].earliest_due(removed) == at:
                         return at, _DUE, g
-                    if at != base_at or (
-                        base_why == _NOW and calendar.next_open_ts(at) == calendar.hint[0]
-                    ):
+                    if at != base_at or (base_why == _NOW and _opens_piece(calendar, at)):
                         return at, _WINDOW, g
                     return at, base_why, g
                 heapq.heappop(ready)

@@ -148,11 +148,11 @@ class Calendar:
         #: and may test ``hint[0] <= t < hint[1]`` itself. One tuple, so a reader in
         #: another thread never sees half an update; any piece it holds is a real window.
         self.hint = (0, 0)
-        #: ``(lo, opening)``: every instant in ``[lo, opening)`` lies outside the windows,
-        #: and ``opening`` starts the next one. Retries queued near a window's end fall
-        #: due in the gap after it while the day's calls go on in the window (the hint):
-        #: one search answers them all.
-        self.gap = (0, 0)
+        #: ``(lo, opening, end)``: every instant in ``[lo, opening)`` lies outside the
+        #: windows, and ``[opening, end)`` is the next window piece. Retries queued near a
+        #: window's end fall due in the gap after it while the day's calls go on in the
+        #: window (the hint): one search answers them all.
+        self.gap = (0, 0, 0)
 
     @property
     def removed_days(self) -> Container[int]:
@@ -241,6 +241,24 @@ class Calendar:
         gap = self.gap
         if gap[0] <= ts < gap[1]:
             return gap[1]
+        found = self._search(ts)
+        return None if found is None else found[0]
+
+    def next_open_piece_ts(self, ts: int) -> tuple[int, tuple[int, int]] | None:
+        """``next_open_ts(ts)`` and the window piece ``(start, end)`` it falls in, found in
+        one call: a caller that asks whether the answer opens its piece must not read the
+        calendar's hint afterwards, which another thread may have moved."""
+        hint = self.hint
+        if hint[0] <= ts < hint[1]:
+            return ts, hint
+        gap = self.gap
+        if gap[0] <= ts < gap[1]:
+            return gap[1], (gap[1], gap[2])
+        return self._search(ts)
+
+    def _search(self, ts: int) -> tuple[int, tuple[int, int]] | None:
+        """``next_open_piece_ts`` by looking through the days; remembers the piece found
+        (``hint``) and the gap before it (``gap``)."""
         if self._never:
             return None
         n = self.local_day(ts)
@@ -261,9 +279,11 @@ class Calendar:
                     break
             d += 1
         self.hint = piece
-        if best is not None and best > ts:
-            self.gap = (ts, best)
-        return best
+        if best is None:
+            return None
+        if best > ts:
+            self.gap = (ts, best, piece[1])
+        return best, piece
 
     def first_open_after_day(self, n: int) -> int | None:
         """Start of the first window that belongs to a local day later than day number ``n``."""
@@ -381,7 +401,7 @@ class Intersection(Calendar):
         self._never = label._never or any(c._never for c in (*same_day, *filters))
         self._days = {}
         self.hint = (0, 0)
-        self.gap = (0, 0)
+        self.gap = (0, 0, 0)
         self.label = label
         self.same_day = tuple(same_day)
         self.filters = tuple(filters)

@@ -462,6 +462,16 @@ def test_next_open_asked_in_and_out_of_a_gap_answers_as_a_fresh_calendar() -> No
     for t, expected in questions:
         fresh = Calendar(spec.timezone, [spec.day_rule(d) for d in range(7)])
         assert cal.next_open(t) == fresh.next_open(t) == expected, t
+        # With its piece, from one call: what the dialer reads instead of the shared hint.
+        ts, opening = int(t.timestamp()), int(expected.timestamp())
+        found = cal.next_open_piece_ts(ts)
+        assert found is not None and found == Calendar(
+            spec.timezone, [spec.day_rule(d) for d in range(7)]
+        ).next_open_piece_ts(ts)
+        assert found[0] == opening and found[1][0] <= opening < found[1][1], t
+        assert found[1] in fresh.day_windows(fresh.local_day(opening)) + fresh.day_windows(
+            fresh.local_day(opening) - 1
+        ), t
 
 
 def test_next_open_of_a_local_time_answers_in_utc() -> None:
