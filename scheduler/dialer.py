@@ -233,7 +233,8 @@ class Dialer:
         self._stamps = [0] * len(self._groups)
         # Per group, a window piece of its calendar that held an instant it was callable
         # at: the next starts mostly fall in it too. Kept here, not in the calendar's own
-        # hint, which the retry rule moves to the window of each retry's due time.
+        # hint, which any other question to the calendar moves (a retry due in another
+        # window, another plan on the same calendar in another thread).
         self._pieces = [(0, 0)] * len(self._groups)
         self._changed: set[int] = set()
         #: ``gate(customer, at)``: the instant from which a cap lets ``customer`` be called
@@ -475,23 +476,10 @@ class Dialer:
         ready = self._ready
         if self._changed or self.removed or not ready:
             return self._take_searched(until)
-        at = self.clock
-        last_start = self.last_start
-        # Ties go to the constraint checked later: it is the one that explains the instant.
-        why = _QUEUE if at == last_start else _NOW
-        running = self.running
-        while running and running[0] <= at:
-            heapq.heappop(running)
-        if len(running) + self.unknown >= self.lines:
-            if not running or self.unknown:
-                return self._take_searched(until)  # no end known, or only an upper bound
-            at = running[0]
-            why = _LINE
-        if self.interval and last_start is not None:
-            paced = last_start + self.interval
-            if paced >= at:
-                at = paced
-                why = _PACE
+        bound = self._lower_bound()
+        if bound is None or bound[2]:
+            return self._take_searched(until)  # no end known, or only an upper bound
+        at, why, _ = bound
         if at < self._horizon:
             return self._take_searched(until)
         waiting = self._waiting
@@ -504,11 +492,8 @@ class Dialer:
         group = self._groups[g]
         calendar = group.calendar
         piece = self._pieces[g]
-        if not piece[0] <= at < piece[1]:
-            found = calendar.piece_ts(at)
-            if found is None:
-                return self._take_searched(until)  # its window closed: `_next` sets it aside
-            self._pieces[g] = found
+        if not piece[0] <= at < piece[1] and not self._find_piece(g, at):
+            return self._take_searched(until)  # its window closed: `_next` sets it aside
         firsts, retries = group.firsts, group.retries
         simple = not group.held and not group.late_firsts
         if not simple:
@@ -717,6 +702,25 @@ class Dialer:
                 why = _PACE
         return at, why, uncertain
 
+    def _rank_ready(self, g: int, at: int, stamp: int) -> None:
+        """Put group ``g`` among the ready ones, ranked by its best attempt at ``at``; a group
+        ranked by a first attempt is ranked again when its first retry falls due."""
+        group = self._groups[g]
+        first, due, best = group.best_at(at)
+        rank = self._rank[g] = (first, due, best, g, stamp)
+        heapq.heappush(self._ready, rank)
+        if first and group.retries:
+            heapq.heappush(self._waiting, (group.retries[0][0], g, -1))
+
+    def _find_piece(self, g: int, at: int) -> bool:
+        """Whether ``at`` is inside a window of group ``g``'s calendar; if so, the window
+        piece that holds it is kept as the group's (see ``_pieces``)."""
+        found = self._groups[g].calendar.piece_ts(at)
+        if found is None:
+            return False
+        self._pieces[g] = found
+        return True
+
     def _empty(self) -> bool:
         removed = self.removed
         return all(group.earliest_due(removed) is None for group in self._groups)
@@ -791,11 +795,7 @@ class Dialer:
                     stamp = stamps[g] = stamps[g] + 1
                 elif stamp != stamps[g]:
                     continue
-                first, due, best = group.best_at(at)
-                rank = ranks[g] = (first, due, best, g, stamp)
-                heapq.heappush(ready, rank)
-                if first and group.retries:
-                    heapq.heappush(waiting, (group.retries[0][0], g, -1))
+                self._rank_ready(g, at, stamp)
             while ready:
                 _, due, _, g, stamp = ready[0]
                 if stamp != stamps[g]:
@@ -813,21 +813,11 @@ class Dialer:
                     if due > at:
                         heapq.heappush(waiting, (due, g, stamp))
                         continue
-                    first, due, best = group.best_at(at)
-                    rank = ranks[g] = (first, due, best, g, stamp)
-                    heapq.heappush(ready, rank)
-                    if first and group.retries:
-                        heapq.heappush(waiting, (group.retries[0][0], g, -1))
+                    self._rank_ready(g, at, stamp)
                     continue
                 calendar = groups[g].calendar
                 piece = pieces[g]
-                inside = piece[0] <= at < piece[1]
-                if not inside:
-                    found = calendar.piece_ts(at)
-                    if found is not None:
-                        pieces[g] = found
-                        inside = True
-                if inside:
+                if piece[0] <= at < piece[1] or self._find_piece(g, at):
                     # What set the instant, in the order of the constraints in `_candidate`.
                     if groups[g].earliest_due(removed) == at:
                         return at, _DUE, g
