@@ -210,38 +210,32 @@ class Calendar:
 
     def window_day_ts(self, ts: int) -> int | None:
         """Day number of the window holding ``ts`` (the later day where two overlap)."""
-        if self._never:
-            return None
-        n = self.local_day(ts)
-        for d in (n, n - 1):  # only today's window and yesterday's overnight one
-            for start, end in self.day_windows(d):
-                if start <= ts < end:
-                    return d
-        return None
+        found = self._holding(ts)
+        return None if found is None else found[0]
 
     def piece_ts(self, ts: int) -> tuple[int, int] | None:
         """The window piece ``(start, end)`` of ``day_windows`` that holds epoch second
         ``ts``, or None when ``ts`` is inside no window. Every instant of the piece is inside
         a window (a piece of day ``D`` reads ``D`` or ``D + 1`` on the clock, the days
         ``contains_ts`` looks at), so a caller may keep it to answer later instants."""
+        found = self._holding(ts)
+        return None if found is None else found[1]
+
+    def _holding(self, ts: int) -> tuple[int, tuple[int, int]] | None:
+        """``(day number, piece)`` of the window holding ``ts``, the later day where two
+        overlap; None outside every window."""
         if self._never:
             return None
         n = self.local_day(ts)
-        for d in (n, n - 1):  # as window_day_ts
+        for d in (n, n - 1):  # only today's window and yesterday's overnight one
             for piece in self.day_windows(d):
                 if piece[0] <= ts < piece[1]:
-                    return piece
+                    return d, piece
         return None
 
     def next_open_ts(self, ts: int) -> int | None:
         """Earliest epoch second ``>= ts`` inside a window, or ``None`` if none is left."""
-        hint = self.hint
-        if hint[0] <= ts < hint[1]:
-            return ts
-        gap = self.gap
-        if gap[0] <= ts < gap[1]:
-            return gap[1]
-        found = self._search(ts)
+        found = self.next_open_piece_ts(ts)
         return None if found is None else found[0]
 
     def next_open_piece_ts(self, ts: int) -> tuple[int, tuple[int, int]] | None:
@@ -254,11 +248,7 @@ class Calendar:
         gap = self.gap
         if gap[0] <= ts < gap[1]:
             return gap[1], (gap[1], gap[2])
-        return self._search(ts)
-
-    def _search(self, ts: int) -> tuple[int, tuple[int, int]] | None:
-        """``next_open_piece_ts`` by looking through the days; remembers the piece found
-        (``hint``) and the gap before it (``gap``)."""
+        # Look through the days; remember the piece found (hint) and the gap before it.
         if self._never:
             return None
         n = self.local_day(ts)
