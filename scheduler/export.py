@@ -122,12 +122,7 @@ def write_rows(
         row = writer.writerow
 
         def sink(call: PlannedCall) -> None:
-            nonlocal last, lo, hi, offset, suffix
             phone, number, start, end, due, why, outcome, before, before_end, context, _, cap = call
-            if context is not last or not lo <= start < hi:
-                lo, hi, offset = context.stretch(start)
-                suffix = _offset_text(offset)
-                last = context
             reason = context.sentence(number, why, start, due, before, before_end, cap)
             # Quoted as the csv module quotes it.
             if '"' in reason:
@@ -135,14 +130,12 @@ def write_rows(
             else:
                 quote = '"' if "," in reason or "\n" in reason or "\r" in reason else ""
             # The line as the csv module would write it, built directly: a million of them.
-            # Phones (E.164) and outcomes (the vocabulary) never need quoting. The instants
-            # are utc() and local(), inlined.
-            wall = start + offset
-            m_start, m_end, m_due, m_wall = start // 60, end // 60, due // 60, wall // 60
+            # Phones (E.164) and outcomes (the vocabulary) never need quoting. The UTC
+            # instants are utc(), inlined.
+            m_start, m_end, m_due = start // 60, end // 60, due // 60
             write(
                 f"attempt,{phone},{number},{minutes[m_start]}{SS[start - m_start * 60]}Z,"
-                f"{minutes[m_end]}{SS[end - m_end * 60]}Z,"
-                f"{minutes[m_wall]}{SS[wall - m_wall * 60]}{suffix},{outcome},"
+                f"{minutes[m_end]}{SS[end - m_end * 60]}Z,{local(start, context)},{outcome},"
                 f"{minutes[m_due]}{SS[due - m_due * 60]}Z,{quote}{reason}{quote}\n"
             )
 
