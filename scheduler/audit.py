@@ -31,7 +31,7 @@ import bisect
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from scheduler.reasons import Clocks, duration, holiday_on
@@ -107,9 +107,6 @@ class _Call(NamedTuple):
 
 
 _US = 1_000_000
-# What times.epoch_seconds counts from and in, for the reading of a million calls.
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
 
 
 def _microseconds(t: datetime) -> int:
@@ -147,11 +144,10 @@ def _read(calls: Iterable[Any]) -> list[_Call]:
                 and type(outcome) is str
                 and outcome in outcomes
             ):
-                # As _microseconds; a naive datetime cannot be taken from the aware epoch.
                 try:
-                    start_us = (start - _EPOCH) // _SECOND * _US + start.microsecond
-                    end_us = (end - _EPOCH) // _SECOND * _US + end.microsecond
-                except (TypeError, ValueError):
+                    start_us = _microseconds(start)
+                    end_us = _microseconds(end)
+                except ValueError:  # a naive datetime: the long way names it
                     pass
                 else:
                     if end_us >= start_us:
