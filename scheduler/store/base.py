@@ -461,20 +461,7 @@ class Store:
         The decision's ``attempt_id`` is the store's id. Recording the same
         result again returns the same decision, as the engine does.
         """
-        key, engine_id = self._split(attempt_id)
-        with self._transaction(write=True):
-            row = self._row(key, lock=True)
-            cached = self._load(key, row)
-            decision = self._call(key, cached.engine.record, engine_id, outcome, ended_at)
-            if cached.journal:  # not the same result again
-                # The end as the engine's journal entry gives it: parsed once, not again.
-                ended = cached.journal[-1]["endedAt"]
-                self._write(
-                    "UPDATE scheduler_calls SET outcome = ?, ended = ? WHERE id = ?",
-                    (outcome, ended, attempt_id),
-                )
-                self._save(key, cached, row)
-        return _decision({**decision.__dict__, "attempt_id": attempt_id})
+        return self.record_many([(attempt_id, outcome, ended_at)])[0]
 
     def record_many(self, results: Iterable[tuple[str, str, datetime | str]]) -> list[Decision]:
         """Take several results at once, each ``(attempt_id, outcome, ended_at)``: the
@@ -740,19 +727,13 @@ class Store:
                 (seq, seq, len(state), clock, status, wakeup, key),
             )
             cached.row = _Row(seq, seq, len(state), 0, wakeup)
-        elif wakeup == row.wakeup:
-            # Setting the wake-up rewrites its index entry even when it is the same value.
-            self._write(
-                "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
-                "status = ? WHERE campaign = ?",
-                (seq, journal_bytes, clock, status, key),
-            )
-            cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
         else:
+            # Setting the wake-up rewrites its index entry even when it is the same value.
+            moved = wakeup != row.wakeup
             self._write(
                 "UPDATE scheduler_campaigns SET seq = ?, journal_bytes = ?, clock = ?, "
-                "status = ?, wakeup = ? WHERE campaign = ?",
-                (seq, journal_bytes, clock, status, wakeup, key),
+                f"status = ?{', wakeup = ?' if moved else ''} WHERE campaign = ?",
+                (seq, journal_bytes, clock, status, *((wakeup,) if moved else ()), key),
             )
             cached.row = _Row(seq, row.checkpoint_seq, row.checkpoint_bytes, journal_bytes, wakeup)
         cached.version = self._version
