@@ -40,3 +40,18 @@ def wake_at(wakeup: datetime | None, ends: Iterable[datetime]) -> datetime | Non
     """When a host wakes next: the earlier of ``next_wakeup()`` and the first end of a call
     it placed; None when neither is left."""
     return min((t for t in (wakeup, min(ends, default=None)) if t is not None), default=None)
+
+
+def ended_by(
+    in_progress: dict[str, tuple[datetime, str]], t: datetime
+) -> list[tuple[str, datetime, str]]:
+    """The calls of ``in_progress`` (id -> end, outcome) that ended by ``t``, taken out of it:
+    ``(id, end, outcome)`` in end order, as a host records them when it wakes at ``t``."""
+    ended = [
+        (attempt_id, end, outcome)
+        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0])
+        if end <= t
+    ]
+    for attempt_id, _, _ in ended:
+        del in_progress[attempt_id]
+    return ended

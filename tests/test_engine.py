@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cases import ended_by
 
 from scheduler import Campaign, Decision, DueAttempt, Engine, EngineError, replay
 from scheduler.outcomes import OutcomeSource, always, scripted
@@ -85,10 +86,8 @@ def run(
         if not candidates or (until is not None and min(candidates) > until):
             return started, decisions
         t = min(candidates)
-        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-            if end <= t:
-                del in_progress[attempt_id]
-                decisions.append(engine.record(attempt_id, outcome, end))
+        for attempt_id, end, outcome in ended_by(in_progress, t):
+            decisions.append(engine.record(attempt_id, outcome, end))
         for a in engine.due(t):
             outcome, seconds = source(a.phone, a.number)
             in_progress[a.id] = (a.start + seconds * SECOND, outcome)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from cases import ended_by
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -66,10 +67,8 @@ def drive(campaign: Campaign, now: datetime, source: OutcomeSource) -> list[dict
         if not candidates:
             return log
         t = min(candidates)
-        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-            if end <= t:
-                del in_progress[attempt_id]
-                engine.record(attempt_id, outcome, end, now=t)
+        for attempt_id, end, outcome in ended_by(in_progress, t):
+            engine.record(attempt_id, outcome, end, now=t)
         for attempt in engine.due(t):
             outcome, seconds = source(attempt.phone, attempt.number)
             end = attempt.start + timedelta(seconds=seconds)

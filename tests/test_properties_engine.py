@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cases import Case, instants, wake_at, zones
+from cases import Case, ended_by, instants, wake_at, zones
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -142,11 +142,9 @@ def drive(
         if woken is None:
             break
         t = woken
-        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-            if end <= t:
-                del in_progress[attempt_id]
-                decision = engine.record(attempt_id, outcome, end, now=t)
-                history.decisions.append(decision.model_dump(mode="json", by_alias=True))
+        for attempt_id, end, outcome in ended_by(in_progress, t):
+            decision = engine.record(attempt_id, outcome, end, now=t)
+            history.decisions.append(decision.model_dump(mode="json", by_alias=True))
         for attempt in engine.due(t):
             assert attempt.id not in handed, f"{attempt.id} handed out twice"
             handed.add(attempt.id)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from cases import Case, wake_at
+from cases import Case, ended_by, wake_at
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_properties_engine import cases
@@ -79,13 +79,11 @@ def test_a_store_answers_as_the_engine_fed_the_same_calls(case: Case, data: st.D
             if woken is None:
                 break
             t = woken
-            for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-                if end <= t:
-                    del in_progress[attempt_id]
-                    worker = workers[data.draw(st.integers(0, 1), label="recorder")]
-                    decision = engine.record(attempt_id, outcome, end)
-                    got = worker.record(f"{KEY}/{attempt_id}", outcome, end)
-                    assert got == decision.model_copy(update={"attempt_id": f"{KEY}/{attempt_id}"})
+            for attempt_id, end, outcome in ended_by(in_progress, t):
+                worker = workers[data.draw(st.integers(0, 1), label="recorder")]
+                decision = engine.record(attempt_id, outcome, end)
+                got = worker.record(f"{KEY}/{attempt_id}", outcome, end)
+                assert got == decision.model_copy(update={"attempt_id": f"{KEY}/{attempt_id}"})
             happening = data.draw(st.sampled_from(["call"] * 8 + ["pause", "opt-out", "add"]))
             if happening == "pause":
                 same_answer(worker, engine, "pause", t)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases import wake_at
+from cases import ended_by, wake_at
 from store_worker import drive, open_store
 from stores import Opener
 
@@ -73,10 +73,8 @@ def run_to_end(workers: list[Store], source: OutcomeSource) -> dict[str, list[An
         t = wake_at(wakeup, (end for end, _ in in_progress.values()))
         if t is None:
             return started
-        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-            if end <= t:
-                del in_progress[attempt_id]
-                workers[(step + 1) % len(workers)].record(attempt_id, outcome, end)
+        for attempt_id, end, outcome in ended_by(in_progress, t):
+            workers[(step + 1) % len(workers)].record(attempt_id, outcome, end)
         for attempt in worker.due(t):
             assert attempt.id not in in_progress
             assert attempt.start == t
@@ -140,10 +138,8 @@ def test_checkpoints_replace_the_journal_and_a_new_worker_starts_from_them(
         if woken is None:
             break
         t = woken
-        for attempt_id, (end, outcome) in sorted(in_progress.items(), key=lambda kv: kv[1][0]):
-            if end <= t:
-                del in_progress[attempt_id]
-                workers[0].record(attempt_id, outcome, end)  # the first worker never reopens
+        for attempt_id, end, outcome in ended_by(in_progress, t):
+            workers[0].record(attempt_id, outcome, end)  # the first worker never reopens
         for attempt in worker.due(t):
             outcome, seconds = source(attempt.phone, attempt.number)
             in_progress[attempt.id] = (attempt.start + timedelta(seconds=seconds), outcome)
